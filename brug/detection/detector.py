@@ -179,9 +179,16 @@ class Detector:
             self.learned.save(path / LEARNED_FILE)
 
     # ------------------------------------------------------------------ scoring
-    def analyse(self, text: str) -> Analysis:
+    def analyse(self, text: str, langs: Sequence[str] = ()) -> Analysis:
+        """Tokens, lexicon matches and the de-obfuscated text. Context cues (short common
+        words such as "was" or "not") only count in the message's own languages when these
+        are known; group names, slurs and codes count in any language."""
         tokens = tokenize(text)
         matches = self.lexicon.match(text, tokens)
+        known = {lang for lang in langs if lang and lang != "und"}
+        if known:
+            matches = [m for m in matches
+                       if m.entry.source != "cue" or m.entry.lang in known or m.entry.lang == "any"]
         replacements: dict[int, str] = {}
         for m in matches:
             # put the intended word back for the encoder ("mslims" -> "muslims")
@@ -222,7 +229,7 @@ class Detector:
             languages = self.langid.languages(text) or ([lang] if lang != "und" else [])
             results.append(Result(id=rid, lang=lang, model=self.model_id, languages=languages))
             valid.append(i)
-            analyses.append(self.analyse(text))
+            analyses.append(self.analyse(text, [lang, *languages]))
         if not analyses:
             return results
 
@@ -240,12 +247,14 @@ class Detector:
         return results
 
     def _gate(self, analysis: Analysis, first_scores: np.ndarray[Any, Any]) -> bool:
-        if float(first_scores.max()) >= self.gate_threshold:
-            return True
-        for m in analysis.matches:
-            if m.entry.source in ("target", "glossary") or m.entry.kind in self.gate_cues:
-                return True
-        return False
+        return float(first_scores.max()) >= self.gate_threshold or self.lexicon_gate(analysis)
+
+    def lexicon_gate(self, analysis: Analysis) -> bool:
+        """Whether the lexicon alone sends a message on to the encoder."""
+        return any(
+            m.entry.source in ("target", "glossary") or m.entry.kind in self.gate_cues
+            for m in analysis.matches
+        )
 
     def _chunks(self, analysis: Analysis) -> list[str]:
         size = int(self.context_cfg.get("long_text_chunk", 1200))

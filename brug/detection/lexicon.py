@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .categories import CATEGORIES
-from .normalize import Token, phrase_key, tokenize
+from .normalize import Token, phrase_key, plain_form, tokenize, word_key
+from .vocabulary import Vocabulary
 
 DATA_DIR = Path(__file__).parent / "data"
 GLOSSARY_COLUMNS = ("term", "lang", "category", "kind", "meaning", "variants", "target", "note")
@@ -39,7 +40,6 @@ KIND_WEIGHT = {
     "emoji": 0.3,
 }
 FUZZY_MIN_LEN = 5
-JOINED_MIN_LEN = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,12 +159,15 @@ class Lexicon:
     name = "lexicon"
     version = "v1"
 
-    def __init__(self, entries: Sequence[tuple[str, Entry]]) -> None:
+    def __init__(
+        self, entries: Sequence[tuple[str, Entry]], vocabulary: Vocabulary | None = None
+    ) -> None:
+        self.vocabulary = vocabulary or Vocabulary()
         self.entries = [entry for _, entry in entries]
         self.single: dict[str, list[Entry]] = defaultdict(list)
         self.multi: dict[str, list[tuple[tuple[str, ...], Entry]]] = defaultdict(list)
         self.fuzzy: dict[str, set[str]] = defaultdict(set)
-        self.inside: list[tuple[str, Entry]] = []
+        self.inside_keys: set[str] = set()
         seen: set[tuple[tuple[str, ...], Entry]] = set()
         for form, entry in entries:
             keys = phrase_key(form)
@@ -181,8 +184,8 @@ class Lexicon:
                 if self._robust(entry) and len(key) >= FUZZY_MIN_LEN and key.isalpha():
                     for d in _deletes(key) | {key}:
                         self.fuzzy[d].add(key)
-                    if len(key) >= JOINED_MIN_LEN:
-                        self.inside.append((key, entry))
+                if self._robust(entry) and len(key) >= 4 and key.isalpha():
+                    self.inside_keys.add(key)
             else:
                 self.multi[keys[0]].append((keys, entry))
         for options in self.multi.values():
@@ -196,6 +199,9 @@ class Lexicon:
     def _robust(entry: Entry) -> bool:
         """Entries that are worth fuzzy matching: group names and slurs/glossary terms."""
         return entry.source in ("target", "glossary") or entry.kind in ("dehumanising", "violence")
+
+    def _is_term(self, piece: str) -> bool:
+        return any(self._robust(e) for e in self.single.get(word_key(piece), ()))
 
     @classmethod
     def from_disk(cls, data_dir: Path = DATA_DIR) -> Lexicon:
@@ -240,20 +246,29 @@ class Lexicon:
                     matched_at.update((i, i + 1))
                     continue
             key = tok.key
-            if len(key) >= FUZZY_MIN_LEN and key.isalpha():
-                candidates: set[str] = set()
-                for d in _deletes(key) | {key}:
-                    candidates |= self.fuzzy.get(d, set())
-                best = sorted(c for c in candidates if _within_one_edit(key, c))
-                if best:
-                    for entry in self.single[best[0]]:
-                        if self._robust(entry):
-                            matches.append(Match(entry, tok.start, tok.end, tok.text, "fuzzy"))
-                    matched_at.add(i)
-                    continue
-            if len(key) >= 2 * JOINED_MIN_LEN - 1:
-                for term_key, entry in self.inside:
-                    if term_key in key and term_key != key:
+            if len(key) < FUZZY_MIN_LEN - 1 or not key.isalpha():
+                continue
+            plain = plain_form(tok.text.lstrip("#@").replace(" ", ""))
+            candidates: set[str] = set()
+            for d in _deletes(key) | {key}:
+                candidates |= self.fuzzy.get(d, set())
+            best = sorted(c for c in candidates if _within_one_edit(key, c))
+            # the vocabulary is consulted only when there is a candidate: ordinary words are
+            # not misspelt slurs ("bigger", "transport", "Reiniger")
+            if best and not self.vocabulary.known(plain):
+                for entry in self.single[best[0]]:
+                    if self._robust(entry):
+                        matches.append(Match(entry, tok.start, tok.end, tok.text, "fuzzy"))
+                matched_at.add(i)
+                continue
+            if len(key) < 8 or not any(k in key for k in self.inside_keys):
+                continue
+            if self.vocabulary.known(plain):
+                continue
+            letters = "".join(ch for ch in plain if ch.isalpha())
+            for _, _, piece in self.vocabulary.segment(letters, self._is_term) or ():
+                for entry in self.single[word_key(piece)]:
+                    if self._robust(entry):
                         matches.append(Match(entry, tok.start, tok.end, tok.text, "inside"))
         return _dedupe(matches)
 
@@ -262,7 +277,9 @@ def _dedupe(matches: list[Match]) -> list[Match]:
     seen: set[tuple[int, int, str, str, str]] = set()
     out = []
     for m in sorted(matches, key=lambda m: (m.start, -m.end)):
-        k = (m.start, m.end, m.entry.source, m.entry.term, m.entry.kind)
+        e = m.entry
+        # one group named once is one match, whatever spelling variants the lexicon holds
+        k = (m.start, m.end, e.source, e.target if e.source == "target" else e.term, e.kind)
         if k not in seen:
             seen.add(k)
             out.append(m)

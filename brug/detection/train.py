@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from .categories import CATEGORIES
 from .datasets import Example
-from .detector import DEFAULT_MODEL_DIR, Detector
+from .detector import DEFAULT_MODEL_DIR, Analysis, Detector
 from .features import N_FEATURES, to_csr, token_features
 from .heads import LinearHeads
 
@@ -63,11 +63,20 @@ def embed_cached(detector: Detector, texts: Sequence[str], log: Log = _stderr) -
     return np.vstack([known[k] for k in keys]).astype(np.float32)
 
 
-def _split(n: int, seed: int, frac: float = 0.15) -> tuple[list[int], list[int]]:
-    idx = list(range(n))
-    random.Random(seed).shuffle(idx)
-    cut = int(n * frac)
-    return sorted(idx[cut:]), sorted(idx[:cut])
+def _split(
+    y: npt.NDArray[np.int64], seed: int, frac: float = 0.15
+) -> tuple[list[int], list[int]]:
+    """Stratified split: `frac` of each class goes to the calibration part (at least one)."""
+    rng = random.Random(seed)
+    train: list[int] = []
+    calib: list[int] = []
+    for cls in (0, 1):
+        idx = [i for i in range(len(y)) if y[i] == cls]
+        rng.shuffle(idx)
+        cut = max(1, int(len(idx) * frac))
+        calib += idx[:cut]
+        train += idx[cut:]
+    return sorted(train), sorted(calib)
 
 
 def _fit_head(
@@ -84,7 +93,13 @@ def _fit_head(
 
     model = fit(train)
     dec = model.decision_function(x[calib])
-    platt = LogisticRegression(C=1e4, max_iter=1000).fit(dec.reshape(-1, 1), y[calib])
+    # Platt scaling on class-balanced weights: a score of 0.5 means "as likely as not" at equal
+    # priors, independent of how many positives the training mix happened to have.
+    pos_rate = float(y[calib].mean())
+    balance = np.where(y[calib] == 1, 0.5 / pos_rate, 0.5 / (1.0 - pos_rate))
+    platt = LogisticRegression(C=1e4, max_iter=1000).fit(
+        dec.reshape(-1, 1), y[calib], sample_weight=balance
+    )
     a, c = float(platt.coef_[0, 0]), float(platt.intercept_[0])
     probs = 1.0 / (1.0 + np.exp(-(a * dec + c)))
     metrics = {
@@ -111,10 +126,10 @@ def fit_heads(
         rows = [i for i, e in enumerate(examples) if cat in e.labels]
         y = np.asarray([examples[i].labels[cat] for i in rows], dtype=np.int64)
         w = np.asarray([examples[i].weight for i in rows], dtype=np.float32)
-        if len(set(y.tolist())) < 2:
-            log(f"  {cat}: skipped (needs positive and negative examples)")
+        if min(int(y.sum()), int(len(y) - y.sum())) < 2:
+            log(f"  {cat}: skipped (needs at least two positive and two negative examples)")
             continue
-        train, calib = _split(len(rows), seed + j)
+        train, calib = _split(y, seed + j)
         xc = x[rows]
         weights[:, j], bias[j], pa[j], pc[j], report[cat] = _fit_head(
             xc, y, w, train, calib, c_reg
@@ -124,15 +139,14 @@ def fit_heads(
 
 
 def tune_gate(
-    detector: Detector, examples: Sequence[Example], first: LinearHeads, recall: float,
-    x_sparse: Any,
+    detector: Detector, examples: Sequence[Example], analyses: Sequence[Analysis],
+    first: LinearHeads, recall: float, x_sparse: Any,
 ) -> tuple[float, dict[str, float]]:
     """Highest first-stage threshold that keeps `recall` of positive messages (any category)."""
     pos = [i for i, e in enumerate(examples) if any(v == 1 for v in e.labels.values())]
     neg = [i for i, e in enumerate(examples) if e.labels and not any(e.labels.values())]
     probs = first.calibrate(np.asarray(x_sparse @ first.weights) + first.bias).max(axis=1)
-    lex = np.asarray([detector._gate(detector.analyse(examples[i].text), np.zeros(1))
-                      for i in range(len(examples))])
+    lex = np.asarray([detector.lexicon_gate(a) for a in analyses], dtype=bool)
     best = 0.01
     for t in np.arange(0.01, 0.6, 0.01):
         passed = lex[pos] | (probs[pos] >= t)
@@ -177,7 +191,7 @@ def train(
         examples += extra
     log(f"training examples: {counts}")
 
-    analyses = [base.analyse(e.text) for e in examples]
+    analyses = [base.analyse(e.text, [e.lang]) for e in examples]
     log("first stage (hashed n-grams)")
     data, indices, indptr = to_csr([token_features(a.tokens) for a in analyses])
     x_sparse = csr_matrix((data, indices, indptr), shape=(len(examples), N_FEATURES))
@@ -187,7 +201,7 @@ def train(
     x_dense = embed_cached(base, [a.canonical for a in analyses], log)
     learned, learned_report = fit_heads(x_dense, examples, seed, 2.0, log)
 
-    threshold, gate_report = tune_gate(base, examples, first, gate_recall, x_sparse)
+    threshold, gate_report = tune_gate(base, examples, analyses, first, gate_recall, x_sparse)
     log(f"gate: {gate_report}")
     config = json.loads(json.dumps(base.config))
     config["gate"]["threshold"] = threshold

@@ -1,0 +1,1 @@
+"""Training-data tooling for the Brug detector (synthetic data generation)."""
