@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 def _open_input(name: str) -> BinaryIO:
     if name == "-":
         return sys.stdin.buffer
-    return open(name, "rb")  # noqa: SIM115 - closed by the caller
+    return open(name, "rb")
 
 
 def cmd_scan(args: argparse.Namespace) -> int:

@@ -41,7 +41,7 @@ def test_benign_traffic_stops_at_the_first_stage(detector: Detector) -> None:
 def test_clear_hate_is_flagged_with_evidence(detector: Detector, text: str) -> None:
     out = one(detector, text)
     assert "hate_speech" in out["flags"]
-    ev = [e for e in out["evidence"] if e["category"] == "hate_speech"][0]  # type: ignore[index,union-attr]
+    ev = next(e for e in out["evidence"] if e["category"] == "hate_speech")  # type: ignore[index,union-attr]
     assert ev["flagged"] and ev["spans"], "a flag must show the spans that drove it"
     assert any(s.get("target") for s in ev["spans"])
 
@@ -55,7 +55,7 @@ def test_obfuscated_group_name_is_matched_and_restored(detector: Detector) -> No
 @pytest.mark.parametrize(
     "text",
     [
-        "Ik snap echt niet hoe iemand kan schrijven dat moslims ratten zijn. Walgelijk en racistisch.",
+        "Hoe kan iemand schrijven dat moslims ratten zijn? Walgelijk en racistisch.",
         "Quelqu'un a écrit « les Noirs sont des singes » sous l'article. C'est honteux, signalé.",
         "Saying 'immigrants are vermin' is disgusting racism and we should call it out.",
     ],
@@ -85,7 +85,7 @@ def test_threat_raises_violent_intent(detector: Detector) -> None:
 def test_extremist_codes_show_glossary_meaning(detector: Detector) -> None:
     out = one(detector, "De omvolking is bezig, wakker worden! 1488")
     assert "extremist_narrative" in out["flags"]
-    ev = [e for e in out["evidence"] if e["category"] == "extremist_narrative"][0]  # type: ignore[index,union-attr]
+    ev = next(e for e in out["evidence"] if e["category"] == "extremist_narrative")  # type: ignore[index,union-attr]
     assert any(s.get("meaning") for s in ev["spans"])
 
 

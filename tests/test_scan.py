@@ -13,7 +13,9 @@ def test_jsonl_and_plain_text_lines() -> None:
 
 
 def test_bad_lines_get_errors_and_the_rest_is_kept() -> None:
-    rows = parse(b'{"text": "ok"}\n{broken json\n\xff\xfe bad bytes\n{"id": 5}\n{"text": 5}\nlast\n')
+    rows = parse(
+        b'{"text": "ok"}\n{broken json\n\xff\xfe bad bytes\n{"id": 5}\n{"text": 5}\nlast\n'
+    )
     assert rows[0] == ("1", "ok", None)
     assert "invalid JSON" in (rows[1][2] or "")
     assert "UTF-8" in (rows[2][2] or "")

@@ -12,7 +12,9 @@ from brug.detection.datasets import DataError, reviewer_labels
 from brug.detection.train import train
 
 
-def test_train_small_writes_a_loadable_detector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_train_small_writes_a_loadable_detector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BRUG_CACHE", str(tmp_path / "cache"))
     labels = tmp_path / "reviewed.jsonl"
     labels.write_text(

@@ -84,6 +84,26 @@ def _negated(tokens: Sequence[Token], matches: Sequence[Match]) -> list[Match]:
     return out
 
 
+# A slur right after "we/my/as ..." is usually spoken from inside the group ("my niggas",
+# "wir Schwuchteln", "als flikker"), which is how slurs are reclaimed.
+_SELF_WORDS = {
+    "we", "us", "our", "my", "as", "wij", "ons", "onze", "mijn", "als", "wir", "uns",
+    "unsere", "meine", "mein", "nous", "nos", "notre", "mes", "mon", "ma", "comme",
+}
+
+
+def _self_reference(tokens: Sequence[Token], slurs: Sequence[Match]) -> list[Match]:
+    out: list[Match] = []
+    for m in slurs:
+        before = [t for t in tokens if t.end <= m.start][-2:]
+        # "we" or "as a" directly before the slur; articles may sit in between
+        if before and (before[-1].key in _SELF_WORDS
+                       or (len(before) == 2 and before[0].key in _SELF_WORDS
+                           and len(before[1].key) <= 3)):
+            out.append(m)
+    return out
+
+
 def modifiers(
     text: str,
     tokens: Sequence[Token],
@@ -130,8 +150,8 @@ def modifiers(
             "the negative statement is negated", negated,
         ))
 
-    in_group = _cues(matches, "in_group")
     slurs = [m for m in groups if m.entry.kind == "slur"]
+    in_group = _cues(matches, "in_group") + _self_reference(tokens, slurs)
     if in_group and slurs:
         mods.append(Modifier(
             "in_group_use", float(cfg.get("in_group_factor", 0.4)), (HATE_SPEECH,),

@@ -24,6 +24,7 @@ from .categories import (
     COUNTER_SPEECH,
     EXTREMIST_NARRATIVE,
     HATE_SPEECH,
+    MODIFIERS,
     TROLLING,
     VIOLENT_INTENT,
 )
@@ -31,8 +32,8 @@ from .encoder import Encoder
 from .features import sparse_decision, token_features
 from .heads import LinearHeads
 from .langid import LanguageIdentifier
-from .lexicon import DATA_DIR, Lexicon, Match, glossary_scores
-from .normalize import Token, canonical_text, tokenize
+from .lexicon import DATA_DIR, Lexicon, Match, dedupe_matches, glossary_scores
+from .normalize import Token, canonical_text, plain_form, tokenize
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "model"
 FIRST_STAGE_FILE = "ngram_heads.npz"
@@ -122,6 +123,7 @@ class Detector:
         self.gate_threshold = float(gate.get("threshold", 0.15))
         self.gate_cues = set(gate.get("cues", ()))
         self.context_cfg: dict[str, float] = dict(config.get("context", {}))
+        self.blend = float(config.get("learned", {}).get("blend_first_stage", 0.0))
 
     # ------------------------------------------------------------------ loading and saving
     @property
@@ -184,17 +186,28 @@ class Detector:
         words such as "was" or "not") only count in the message's own languages when these
         are known; group names, slurs and codes count in any language."""
         tokens = tokenize(text)
-        matches = self.lexicon.match(text, tokens)
+        matches = self.lexicon.match(text, tokens, dedupe=False)
         known = {lang for lang in langs if lang and lang != "und"}
         if known:
-            matches = [m for m in matches
-                       if m.entry.source != "cue" or m.entry.lang in known or m.entry.lang == "any"]
+            matches = [m for m in matches if self._counts_in(m, known)]
+        matches = dedupe_matches(matches)
         replacements: dict[int, str] = {}
         for m in matches:
             # put the intended word back for the encoder ("mslims" -> "muslims")
             if m.how in ("fuzzy", "joined", "obfuscated") and m.entry.source != "cue":
                 replacements[m.start] = m.entry.term.lstrip("#")
         return Analysis(text, tokens, matches, canonical_text(text, tokens, replacements))
+
+    def _counts_in(self, match: Match, langs: set[str]) -> bool:
+        e = match.entry
+        if e.lang in langs or e.lang == "any":
+            return True
+        if e.source == "cue":
+            return False
+        # a slur or group name from another language that is an ordinary word here does not
+        # count ("retards" in French is "delays")
+        surface = plain_form(match.surface.lstrip("#"))
+        return not any(self.lexicon.vocabulary.common_in(surface, lang) for lang in langs)
 
     def validate(self, text: object) -> str | None:
         """An error message for input the detector cannot score, else None."""
@@ -225,8 +238,9 @@ class Detector:
                 continue
             assert isinstance(text, str)
             given = langs[i] if langs else None
-            lang = given or self.langid.identify(text)[0]
-            languages = self.langid.languages(text) or ([lang] if lang != "und" else [])
+            found = self.langid.identify(text)[0] if not given else None
+            lang = given or found or "und"
+            languages = self.langid.languages(text, found) or ([lang] if lang != "und" else [])
             results.append(Result(id=rid, lang=lang, model=self.model_id, languages=languages))
             valid.append(i)
             analyses.append(self.analyse(text, [lang, *languages]))
@@ -240,19 +254,33 @@ class Detector:
         gated = [k for k, a in enumerate(analyses) if self._gate(a, first[k])]
         learned = self._learned_scores([analyses[k] for k in gated])
         for row, k in enumerate(gated):
-            first[k] = learned[row]
+            # the two stages see different things (word forms vs. meaning): average them
+            first[k] = (1.0 - self.blend) * learned[row] + self.blend * first[k]
         stage_of = {k: "learned" for k in gated}
         for k, i in enumerate(valid):
             self._finish(results[i], analyses[k], first[k], stage_of.get(k, "first_stage"))
         return results
 
+    def gate_score(self, first_scores: np.ndarray[Any, Any]) -> float:
+        """The first stage's highest score over the signal categories. Modifiers (trolling,
+        counter speech) only change how a signal is read, so alone they send nothing on."""
+        return float(first_scores[list(self._gate_columns)].max())
+
+    @property
+    def _gate_columns(self) -> tuple[int, ...]:
+        assert self.first_stage is not None
+        return tuple(i for i, c in enumerate(self.first_stage.categories) if c not in MODIFIERS)
+
     def _gate(self, analysis: Analysis, first_scores: np.ndarray[Any, Any]) -> bool:
-        return float(first_scores.max()) >= self.gate_threshold or self.lexicon_gate(analysis)
+        return self.gate_score(first_scores) >= self.gate_threshold or self.lexicon_gate(analysis)
 
     def lexicon_gate(self, analysis: Analysis) -> bool:
-        """Whether the lexicon alone sends a message on to the encoder."""
+        """Whether the lexicon alone sends a message on to the encoder: a group name, a
+        glossary term (not bare numbers or emoji, which are mostly innocent) or a strong cue."""
         return any(
-            m.entry.source in ("target", "glossary") or m.entry.kind in self.gate_cues
+            (m.entry.source == "target")
+            or (m.entry.source == "glossary" and m.entry.kind not in ("number", "emoji"))
+            or (m.entry.source == "cue" and m.entry.kind in self.gate_cues)
             for m in analysis.matches
         )
 
@@ -291,6 +319,9 @@ class Detector:
         model_scores = {c: float(p) for c, p in zip(self.learned.categories, probs, strict=True)}
         prior, drivers = glossary_scores(analysis.matches)
         base = {c: max(model_scores.get(c, 0.0), prior.get(c, 0.0)) for c in CATEGORIES}
+        if context.group_references(analysis.matches):
+            # a threat against a named group is hate speech by definition
+            base[HATE_SPEECH] = max(base[HATE_SPEECH], base[VIOLENT_INTENT])
         mods, raised = context.modifiers(
             analysis.text, analysis.tokens, analysis.matches, base, self.thresholds,
             self.context_cfg,
@@ -301,7 +332,10 @@ class Detector:
             for c in mod.applies:
                 final[c] *= mod.factor
         result.scores = {c: round(final[c], 3) for c in CATEGORIES}
-        result.flags = [c for c in CATEGORIES if final[c] >= self.thresholds[c]]
+        # A modifier is reported only where there is something for it to modify: on
+        # messages that the first stage alone let pass it would be noise for reviewers.
+        result.flags = [c for c in CATEGORIES if final[c] >= self.thresholds[c]
+                        and (stage == "learned" or c not in MODIFIERS)]
         result.stage = stage
         for c in CATEGORIES:
             flagged = c in result.flags

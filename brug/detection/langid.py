@@ -53,10 +53,14 @@ class LanguageIdentifier:
             return str(lang2), float(prob2) * float(prob)
         return "und", float(prob)
 
-    def languages(self, text: str) -> list[str]:
-        """All languages with a confident sentence, most frequent first."""
+    def languages(self, text: str, whole: str | None = None) -> list[str]:
+        """All languages with a confident sentence, most frequent first. ``whole`` is the
+        language already found for the whole text, reused when it has only one sentence."""
+        sentences = _SENTENCE.split(text)
+        if len(sentences) == 1 and whole is not None:
+            return [whole] if whole != "und" and len(_LETTERS.findall(text)) >= 4 else []
         counts: dict[str, int] = {}
-        for sentence in _SENTENCE.split(text):
+        for sentence in sentences:
             if len(_LETTERS.findall(sentence)) < 4:
                 continue
             lang, _ = self.identify(sentence)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -190,6 +191,11 @@ class Lexicon:
                 self.multi[keys[0]].append((keys, entry))
         for options in self.multi.values():
             options.sort(key=lambda item: -len(item[0]))
+        # one C-level scan instead of a Python loop over every term
+        self._inside_re = re.compile(
+            "|".join(re.escape(k) for k in sorted(self.inside_keys, key=len, reverse=True))
+            or r"(?!x)x"
+        )
         digest = hashlib.sha256()
         for e in sorted(self.entries, key=lambda e: (e.source, e.lang, e.term, e.kind)):
             digest.update(repr((e.source, e.lang, e.term, e.kind, e.category, e.target)).encode())
@@ -207,7 +213,8 @@ class Lexicon:
     def from_disk(cls, data_dir: Path = DATA_DIR) -> Lexicon:
         return cls(load_entries(data_dir))
 
-    def match(self, text: str, tokens: Sequence[Token]) -> list[Match]:
+    def match(self, text: str, tokens: Sequence[Token], dedupe: bool = True) -> list[Match]:
+        """Matches in reading order. With ``dedupe``, one match per span and group/term."""
         flat: list[Token] = []
         for tok in tokens:
             flat.append(tok)
@@ -261,7 +268,7 @@ class Lexicon:
                         matches.append(Match(entry, tok.start, tok.end, tok.text, "fuzzy"))
                 matched_at.add(i)
                 continue
-            if len(key) < 8 or not any(k in key for k in self.inside_keys):
+            if len(key) < 8 or not self._inside_re.search(key):
                 continue
             if self.vocabulary.known(plain):
                 continue
@@ -270,10 +277,10 @@ class Lexicon:
                 for entry in self.single[word_key(piece)]:
                     if self._robust(entry):
                         matches.append(Match(entry, tok.start, tok.end, tok.text, "inside"))
-        return _dedupe(matches)
+        return dedupe_matches(matches) if dedupe else matches
 
 
-def _dedupe(matches: list[Match]) -> list[Match]:
+def dedupe_matches(matches: list[Match]) -> list[Match]:
     seen: set[tuple[int, int, str, str, str]] = set()
     out = []
     for m in sorted(matches, key=lambda m: (m.start, -m.end)):

@@ -142,6 +142,9 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(raw, m.start(), m.end(), "((()))", "echo"))
             continue
         start = m.start()
+        stripped = raw.rstrip("!|+")  # "muslims!!!": the exclamation marks are punctuation
+        if stripped and any(c.isalnum() for c in stripped):
+            raw = stripped
         elision = _FRENCH_ELISION.match(raw)
         if elision and len(raw) > elision.end():
             start += elision.end()

@@ -58,7 +58,9 @@ def parse_lines(stream: BinaryIO) -> Iterator[Line]:
             yield Line(number, default_id, line, None)
 
 
-def scan_lines(detector: Detector, lines: Iterable[Line], batch: int = 256) -> Iterator[dict[str, Any]]:
+def scan_lines(
+    detector: Detector, lines: Iterable[Line], batch: int = 256
+) -> Iterator[dict[str, Any]]:
     """Score lines in batches; yields one output object per line, in input order."""
     pending: list[Line] = []
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -20,11 +21,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .categories import CATEGORIES
+from .categories import CATEGORIES, MODIFIERS
 from .datasets import Example
 from .detector import DEFAULT_MODEL_DIR, Analysis, Detector
 from .features import N_FEATURES, to_csr, token_features
-from .heads import LinearHeads
+from .heads import LinearHeads, sigmoid
 
 F32 = npt.NDArray[np.float32]
 Log = Callable[[str], None]
@@ -101,7 +102,7 @@ def _fit_head(
         dec.reshape(-1, 1), y[calib], sample_weight=balance
     )
     a, c = float(platt.coef_[0, 0]), float(platt.intercept_[0])
-    probs = 1.0 / (1.0 + np.exp(-(a * dec + c)))
+    probs = sigmoid((a * dec + c).astype(np.float32))
     metrics = {
         "n_train": len(train),
         "n_calib": len(calib),
@@ -142,10 +143,15 @@ def tune_gate(
     detector: Detector, examples: Sequence[Example], analyses: Sequence[Analysis],
     first: LinearHeads, recall: float, x_sparse: Any,
 ) -> tuple[float, dict[str, float]]:
-    """Highest first-stage threshold that keeps `recall` of positive messages (any category)."""
-    pos = [i for i, e in enumerate(examples) if any(v == 1 for v in e.labels.values())]
-    neg = [i for i, e in enumerate(examples) if e.labels and not any(e.labels.values())]
-    probs = first.calibrate(np.asarray(x_sparse @ first.weights) + first.bias).max(axis=1)
+    """Highest first-stage threshold that keeps `recall` of the messages with a signal category
+    (modifiers alone do not count, see Detector.gate_score)."""
+    signal = [c for c in CATEGORIES if c not in MODIFIERS]
+    pos = [i for i, e in enumerate(examples) if any(e.labels.get(c) == 1 for c in signal)]
+    neg = [i for i, e in enumerate(examples)
+           if e.labels and not any(e.labels.get(c) for c in signal)]
+    scores = first.calibrate(np.asarray(x_sparse @ first.weights) + first.bias)
+    cols = [i for i, c in enumerate(first.categories) if c not in MODIFIERS]
+    probs = scores[:, cols].max(axis=1)
     lex = np.asarray([detector.lexicon_gate(a) for a in analyses], dtype=bool)
     best = 0.01
     for t in np.arange(0.01, 0.6, 0.01):
@@ -207,11 +213,12 @@ def train(
     config["gate"]["threshold"] = threshold
     detector = Detector(config, base.lexicon, first, learned, lexicon_dir=base.lexicon_dir)
     if out.resolve() == DEFAULT_MODEL_DIR.resolve():
-        # the packaged model keeps using the package's lexicon files
-        from .detector import dump_toml
-
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.toml").write_text(_with_header(dump_toml(config)), encoding="utf-8")
+        # The packaged model keeps using the package's lexicon files, and its hand-written,
+        # commented config.toml: only the tuned gate threshold is rewritten in place.
+        cfg = out / "config.toml"
+        text = re.sub(r"(\[gate\][^\[]*?\nthreshold = )[0-9.]+", rf"\g<1>{threshold}",
+                      cfg.read_text(encoding="utf-8"), count=1)
+        cfg.write_text(text, encoding="utf-8")
         first.save(out / "ngram_heads.npz")
         learned.save(out / "e5_heads.npz")
     else:
@@ -225,11 +232,3 @@ def train(
     }
     (out / "training-report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
-
-
-def _with_header(toml: str) -> str:
-    return (
-        "# The Brug detector, written by `brug train` (see MODEL_CARD.md). Every signal stores\n"
-        "# name@version and the hash of this file. Edit thresholds here; retrain for the rest.\n"
-        + toml
-    )

@@ -24,6 +24,7 @@ class Vocabulary:
     def __init__(self, langs: tuple[str, ...] = SUPPORTED) -> None:
         self.langs = langs
         self._freq: dict[str, float] | None = None
+        self._by_lang: dict[str, dict[str, float]] = {}
         self._lock = threading.Lock()
 
     def _load(self) -> dict[str, float]:
@@ -34,7 +35,8 @@ class Vocabulary:
                 floor = 10 ** (KNOWN_ZIPF - 9)
                 merged: dict[str, float] = {}
                 for lang in self.langs:
-                    for word, f in get_frequency_dict(lang, wordlist="large").items():
+                    self._by_lang[lang] = get_frequency_dict(lang, wordlist="large")
+                    for word, f in self._by_lang[lang].items():
                         if f >= floor and f > merged.get(word, 0.0):
                             merged[word] = f
                 self._freq = merged
@@ -46,6 +48,11 @@ class Vocabulary:
 
     def known(self, word: str) -> bool:
         return word in self._load()
+
+    def common_in(self, word: str, lang: str) -> bool:
+        """Whether `word` is an ordinary word of `lang` (zipf >= 3, e.g. French "retards")."""
+        self._load()
+        return self._by_lang.get(lang, {}).get(word, 0.0) >= 10 ** (PIECE_ZIPF - 9)
 
     def segment(
         self, word: str, is_term: Callable[[str], bool]
