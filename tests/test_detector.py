@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from brug.detection import CATEGORIES, Detector
+from brug.detection import CATEGORIES, Detector, Result
 
 
 def one(detector: Detector, text: str, lang: str | None = None) -> dict[str, object]:
@@ -115,3 +116,28 @@ def test_no_per_person_fields_in_output(detector: Detector) -> None:
     out = json.dumps(one(detector, "test bericht"))
     for word in ("author", "user", "person", "risk"):
         assert f'"{word}' not in out
+
+
+def test_word_from_another_language_does_not_count_as_a_slur(detector: Detector) -> None:
+    analysis = detector.analyse("Encore des retards à la SNCB ce matin", ["fr"])
+    assert not any(m.entry.source == "glossary" for m in analysis.matches)
+    analysis = detector.analyse("my bus was full of retards", ["en"])
+    assert any(m.entry.kind == "slur" for m in analysis.matches)
+
+
+def test_modifiers_alone_are_not_flagged_on_first_stage_messages(detector: Detector) -> None:
+    analysis = detector.analyse("Oh great, another Monday. Just what I needed.", ["en"])
+    probs = np.zeros(len(CATEGORIES), dtype=np.float32)
+    probs[list(CATEGORIES).index("trolling")] = 0.9
+    first, learned = Result(id=None, lang="en"), Result(id=None, lang="en")
+    detector._finish(first, analysis, probs, "first_stage")
+    detector._finish(learned, analysis, probs, "learned")
+    assert first.scores["trolling"] >= 0.5 and "trolling" not in first.flags
+    assert "trolling" in learned.flags
+
+
+def test_reclaimed_in_group_use_is_lowered(detector: Detector) -> None:
+    out = one(detector, "wij flikkers gaan zaterdag samen naar de Pride, wie komt er mee?")
+    mods = [m["modifier"] for e in out["evidence"] for m in e["modifiers"]]  # type: ignore[index,union-attr]
+    assert "hate_speech" not in out["flags"]
+    assert "in_group_use" in mods or not out["evidence"]

@@ -69,3 +69,22 @@ def test_malformed_glossary_names_the_line(tmp_path: Path) -> None:
         "x\tnl\tnot_a_category\tcode\tm\t\t\t\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="line 2"):
         load_entries(tmp_path)
+
+
+def test_ordinary_words_are_not_fuzzy_or_joined_matches() -> None:
+    # "transport" contains "trans", "Reiniger" contains "niger", "bigger" is one edit from a
+    # slur: none of them may match (they are common words in the supported languages)
+    lex = make([
+        Entry("trans", "en", "target", target="trans"),
+        Entry("niger", "de", "glossary", category="hate_speech", kind="slur", target="black"),
+        Entry("nigger", "en", "glossary", category="hate_speech", kind="slur", target="black"),
+    ])
+    for text in ("public transport", "der Reiniger", "a bigger car", "Glasreiniger kaufen"):
+        assert lex.match(text, tokenize(text)) == [], text
+
+
+def test_joined_words_are_split_into_known_words() -> None:
+    text = "ikhaatdemoslims"
+    assert [(m.entry.term, m.how) for m in LEX.match(text, tokenize(text))] == [
+        ("moslims", "inside")
+    ]
