@@ -30,6 +30,20 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+# Game titles are the same in every language.
+_GAMES = (
+    "Fortnite",
+    "FIFA",
+    "Minecraft",
+    "Valorant",
+    "Rocket League",
+    "Roblox",
+    "CoD",
+    "LoL",
+    "Apex",
+    "GTA",
+)
+
 __all__ = ["make_labelled_stream", "make_stream"]
 
 # Share of messages per language bucket ("mix" = code-switched nl/fr/en,
@@ -130,18 +144,7 @@ SLOTS: dict[str, dict[str, tuple[str, ...]]] = {
             "economie",
         ),
         "weather": ("regen", "storm", "hagel", "gladheid", "hitte", "mist"),
-        "game": (
-            "Fortnite",
-            "FIFA",
-            "Minecraft",
-            "Valorant",
-            "Rocket League",
-            "Roblox",
-            "CoD",
-            "LoL",
-            "Apex",
-            "GTA",
-        ),
+        "game": _GAMES,
         "food": (
             "frieten",
             "stoofvlees",
@@ -257,18 +260,7 @@ SLOTS: dict[str, dict[str, tuple[str, ...]]] = {
             "français",
         ),
         "weather": ("la pluie", "la neige", "la grêle", "la tempête", "la canicule", "la drache"),
-        "game": (
-            "Fortnite",
-            "FIFA",
-            "Minecraft",
-            "Valorant",
-            "Rocket League",
-            "Roblox",
-            "CoD",
-            "LoL",
-            "Apex",
-            "GTA",
-        ),
+        "game": _GAMES,
         "food": (
             "frites",
             "gaufres",
@@ -359,18 +351,7 @@ SLOTS: dict[str, dict[str, tuple[str, ...]]] = {
             "biology",
         ),
         "weather": ("rain", "storm", "snow", "heatwave", "fog", "ice"),
-        "game": (
-            "Fortnite",
-            "FIFA",
-            "Minecraft",
-            "Valorant",
-            "Rocket League",
-            "Roblox",
-            "CoD",
-            "LoL",
-            "Apex",
-            "GTA",
-        ),
+        "game": _GAMES,
         "food": (
             "chips",
             "pizza",
@@ -455,18 +436,7 @@ SLOTS: dict[str, dict[str, tuple[str, ...]]] = {
             "Erdkunde",
         ),
         "weather": ("Sturm", "Glatteis", "Hochwasser", "Hitze", "Schnee", "Gewitter"),
-        "game": (
-            "Fortnite",
-            "FIFA",
-            "Minecraft",
-            "Valorant",
-            "Rocket League",
-            "Roblox",
-            "CoD",
-            "LoL",
-            "Apex",
-            "GTA",
-        ),
+        "game": _GAMES,
         "food": (
             "Pommes",
             "Brezeln",
