@@ -261,18 +261,20 @@ class Detector:
             self._finish(results[i], analyses[k], first[k], stage_of.get(k, "first_stage"))
         return results
 
-    def gate_score(self, first_scores: np.ndarray[Any, Any]) -> float:
-        """The first stage's highest score over the signal categories. Modifiers (trolling,
-        counter speech) only change how a signal is read, so alone they send nothing on."""
-        return float(first_scores[list(self._gate_columns)].max())
-
-    @property
-    def _gate_columns(self) -> tuple[int, ...]:
+    def first_stage_gate(self, first_scores: np.ndarray[Any, Any]) -> bool:
+        """Whether the first stage asks for a closer look: a signal category scores at least the
+        gate threshold, or its own flag threshold if that is lower (the first stage alone never
+        decides a flag the learned stage has not seen). Modifiers (trolling, counter speech)
+        only change how a signal is read, so alone they send nothing on."""
         assert self.first_stage is not None
-        return tuple(i for i, c in enumerate(self.first_stage.categories) if c not in MODIFIERS)
+        return any(
+            float(first_scores[i]) >= min(self.gate_threshold, self.thresholds[c])
+            for i, c in enumerate(self.first_stage.categories)
+            if c not in MODIFIERS
+        )
 
     def _gate(self, analysis: Analysis, first_scores: np.ndarray[Any, Any]) -> bool:
-        return self.gate_score(first_scores) >= self.gate_threshold or self.lexicon_gate(analysis)
+        return self.first_stage_gate(first_scores) or self.lexicon_gate(analysis)
 
     def lexicon_gate(self, analysis: Analysis) -> bool:
         """Whether the lexicon alone sends a message on to the encoder: a group name, a

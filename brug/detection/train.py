@@ -144,7 +144,7 @@ def tune_gate(
     first: LinearHeads, recall: float, x_sparse: Any,
 ) -> tuple[float, dict[str, float]]:
     """Highest first-stage threshold that keeps `recall` of the messages with a signal category
-    (modifiers alone do not count, see Detector.gate_score)."""
+    (modifiers alone do not count, see Detector.first_stage_gate)."""
     signal = [c for c in CATEGORIES if c not in MODIFIERS]
     pos = [i for i, e in enumerate(examples) if any(e.labels.get(c) == 1 for c in signal)]
     neg = [i for i, e in enumerate(examples)
