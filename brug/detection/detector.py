@@ -124,17 +124,17 @@ class Detector:
         self.gate_cues = set(gate.get("cues", ()))
         self.context_cfg: dict[str, float] = dict(config.get("context", {}))
         self.blend = float(config.get("learned", {}).get("blend_first_stage", 0.0))
+        #: versioned component names (and the lexicon data fingerprint) for stored signals
+        self.components: dict[str, str] = {
+            **{str(k): str(v) for k, v in config.get("components", {}).items()},
+            "lexicon_data": lexicon.fingerprint,
+        }
 
     # ------------------------------------------------------------------ loading and saving
     @property
     def model_id(self) -> str:
         return f"{self.name}@{self.version}"
 
-    @property
-    def components(self) -> dict[str, str]:
-        comps = dict(self.config.get("components", {}))
-        comps["lexicon_data"] = self.lexicon.fingerprint
-        return comps
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Detector:
@@ -251,7 +251,8 @@ class Detector:
             [token_features(a.tokens) for a in analyses],
             self.first_stage.weights, self.first_stage.bias,
         ))
-        gated = [k for k, a in enumerate(analyses) if self._gate(a, first[k])]
+        by_first = self.first_stage_gate(first, self.first_stage.categories)
+        gated = [k for k, a in enumerate(analyses) if by_first[k] or self.lexicon_gate(a)]
         learned = self._learned_scores([analyses[k] for k in gated])
         for row, k in enumerate(gated):
             # the two stages see different things (word forms vs. meaning): average them
@@ -261,20 +262,22 @@ class Detector:
             self._finish(results[i], analyses[k], first[k], stage_of.get(k, "first_stage"))
         return results
 
-    def first_stage_gate(self, first_scores: np.ndarray[Any, Any]) -> bool:
-        """Whether the first stage asks for a closer look: a signal category scores at least the
-        gate threshold, or its own flag threshold if that is lower (the first stage alone never
-        decides a flag the learned stage has not seen). Modifiers (trolling, counter speech)
-        only change how a signal is read, so alone they send nothing on."""
-        assert self.first_stage is not None
-        return any(
-            float(first_scores[i]) >= min(self.gate_threshold, self.thresholds[c])
-            for i, c in enumerate(self.first_stage.categories)
-            if c not in MODIFIERS
-        )
-
-    def _gate(self, analysis: Analysis, first_scores: np.ndarray[Any, Any]) -> bool:
-        return self.first_stage_gate(first_scores) or self.lexicon_gate(analysis)
+    def first_stage_gate(
+        self,
+        scores: np.ndarray[Any, Any],
+        categories: Sequence[str],
+        threshold: float | None = None,
+    ) -> np.ndarray[Any, Any]:
+        """Per row of first-stage scores: does the first stage ask for a closer look? Yes when
+        a signal category scores at least the gate threshold, or its own flag threshold if
+        that is lower (the first stage alone never decides a flag the learned stage has not
+        seen). Modifiers (trolling, counter speech) only change how a signal is read, so alone
+        they send nothing on. ``threshold`` overrides the configured gate (for tuning)."""
+        gate = self.gate_threshold if threshold is None else threshold
+        cols = [i for i, c in enumerate(categories) if c not in MODIFIERS]
+        limits = np.asarray([min(gate, self.thresholds[categories[i]]) for i in cols])
+        passed: np.ndarray[Any, Any] = (scores[:, cols] >= limits).any(axis=1)
+        return passed
 
     def lexicon_gate(self, analysis: Analysis) -> bool:
         """Whether the lexicon alone sends a message on to the encoder: a group name, a

@@ -150,16 +150,18 @@ def tune_gate(
     neg = [i for i, e in enumerate(examples)
            if e.labels and not any(e.labels.get(c) for c in signal)]
     scores = first.calibrate(np.asarray(x_sparse @ first.weights) + first.bias)
-    cols = [i for i, c in enumerate(first.categories) if c not in MODIFIERS]
-    probs = scores[:, cols].max(axis=1)
     lex = np.asarray([detector.lexicon_gate(a) for a in analyses], dtype=bool)
+
+    def passed(t: float) -> npt.NDArray[np.bool_]:
+        by_first: npt.NDArray[np.bool_] = detector.first_stage_gate(scores, first.categories, t)
+        return lex | by_first
+
     best = 0.01
     for t in np.arange(0.01, 0.6, 0.01):
-        passed = lex[pos] | (probs[pos] >= t)
-        if passed.mean() >= recall:
+        if passed(float(t))[pos].mean() >= recall:
             best = float(t)
-    passed_pos = lex[pos] | (probs[pos] >= best)
-    passed_neg = lex[neg] | (probs[neg] >= best)
+    passed_pos = passed(best)[pos]
+    passed_neg = passed(best)[neg]
     return round(best, 2), {
         "threshold": round(best, 2),
         "recall_positive": float(passed_pos.mean()) if pos else 0.0,
