@@ -48,13 +48,16 @@ def _cues(matches: Sequence[Match], *kinds: str) -> list[Match]:
     return [m for m in matches if m.entry.source == "cue" and m.entry.kind in kinds]
 
 
+def is_group_reference(m: Match) -> bool:
+    """Whether a match names a protected group: a neutral name, a slur, a group-directed code."""
+    e = m.entry
+    return e.source == "target" or (
+        e.source == "glossary" and bool(e.target or e.category == HATE_SPEECH)
+    )
+
+
 def group_references(matches: Sequence[Match]) -> list[Match]:
-    """Matches that name a protected group: neutral names, slurs, group-directed codes."""
-    return [
-        m for m in matches
-        if m.entry.source == "target"
-        or (m.entry.source == "glossary" and (m.entry.target or m.entry.category == HATE_SPEECH))
-    ]
+    return [m for m in matches if is_group_reference(m)]
 
 
 def counter_speech_cues(text: str, matches: Sequence[Match]) -> tuple[float, list[Match]]:

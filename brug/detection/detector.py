@@ -365,7 +365,7 @@ class Detector:
         for m in matches:
             e = m.entry
             if (e.source == "cue" and e.kind in cues) or (
-                category in (HATE_SPEECH, VIOLENT_INTENT) and m in context.group_references([m])
+                category in (HATE_SPEECH, VIOLENT_INTENT) and context.is_group_reference(m)
             ):
                 chosen.append(m)
         seen: set[tuple[int, int, str]] = set()
