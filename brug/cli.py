@@ -1,4 +1,9 @@
-"""The `brug` command: scan, train, eval."""
+"""The `brug` command.
+
+`scan`, `train` and `eval` work on the detector alone (no database). Every other subcommand is
+a Django management command of the platform, for example `brug migrate`, `brug worker`,
+`brug purge`, `brug audit verify`, `brug demo`.
+"""
 
 from __future__ import annotations
 
@@ -89,6 +94,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="brug", description=__doc__)
+    parser.epilog = ("Platform commands (Django): brug migrate, brug worker, brug purge, "
+                     "brug audit verify, brug demo, brug help.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     scan = sub.add_parser("scan", help="score messages (JSONL or plain text, one per line)")
@@ -118,7 +125,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+DETECTOR_COMMANDS = {"scan", "train", "eval"}
+
+
+def run_platform_command(argv: Sequence[str]) -> int:
+    """Hands the arguments to Django's management commands (settings: ``brug.settings``)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brug.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["brug", *argv])
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in DETECTOR_COMMANDS:
+        return run_platform_command(argv)
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -1,0 +1,35 @@
+"""Database-level guard: the audit table refuses UPDATE and DELETE (SQLite and PostgreSQL)."""
+
+from django.db import migrations
+
+SQLITE = [
+    """CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_auditentry
+       BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;""",
+    """CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_auditentry
+       BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;""",
+]
+SQLITE_DROP = ["DROP TRIGGER IF EXISTS audit_entry_no_update;",
+               "DROP TRIGGER IF EXISTS audit_entry_no_delete;"]
+POSTGRES = [
+    """CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'audit entries are append-only'; END; $$ LANGUAGE plpgsql;""",
+    """CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_auditentry
+       FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only();""",
+]
+POSTGRES_DROP = ["DROP TRIGGER IF EXISTS audit_entry_append_only ON audit_auditentry;",
+                 "DROP FUNCTION IF EXISTS audit_entry_append_only();"]
+
+
+def _run(statements: dict[str, list[str]]):  # type: ignore[no-untyped-def]
+    def run(apps, schema_editor):  # type: ignore[no-untyped-def]
+        for sql in statements.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(sql)
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0001_initial")]
+    operations = [
+        migrations.RunPython(_run({"sqlite": SQLITE, "postgresql": POSTGRES}),
+                             _run({"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP})),
+    ]

@@ -1,0 +1,30 @@
+"""Turns expected failures (``BrugError``) into a message or a JSON error instead of a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from brug.errors import BrugError
+
+
+class BrugErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, BrugError):
+            return None
+        wants_json = request.accepts("application/json") and not request.accepts("text/html")
+        if request.path.startswith("/api/") or wants_json:
+            return JsonResponse({"error": exception.as_dict()}, status=exception.status)
+        if getattr(request, "htmx", False):
+            messages.error(request, exception.message)
+            return render(request, "web/partials/messages.html", status=exception.status)
+        return render(request, "web/error.html", {"error": exception}, status=exception.status)
