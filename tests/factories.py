@@ -98,3 +98,15 @@ def make_signal(message: Message, categories: list[str] | None = None,
     if "created_at" in extra:
         Signal.objects.filter(pk=signal.pk).update(created_at=extra["created_at"])
     return signal
+
+
+def run_jobs() -> None:
+    """Runs every queued background job once, as the `brug worker` process does, then returns.
+
+    Jobs are enqueued with ``transaction.on_commit``: inside a test transaction wrap the code that
+    enqueues in ``django_capture_on_commit_callbacks(execute=True)``.
+    """
+    from django.core.management import call_command
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload",
+                 "--queue-name", "*", verbosity=0)
