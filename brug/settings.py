@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "django_htmx",
+    "ninja",
     "django_tasks_db",
     "brug.accounts",
     "brug.audit",

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""The HTTP API under /api/: the push endpoint, its OpenAPI schema and (optionally) docs."""
 
-urlpatterns: list[object] = []
+from django.urls import path
+
+from .api import api
+
+urlpatterns = [
+    path("", api.urls),
+]

@@ -98,6 +98,9 @@ class Message(models.Model):
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     scored_at = models.DateTimeField(null=True, blank=True)
     score_error = models.CharField(max_length=300, blank=True)
+    # The ingestion that brought it in: the import report counts how many are scored yet.
+    import_run = models.ForeignKey("ImportRun", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="messages")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "external_id"],
