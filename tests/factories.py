@@ -87,8 +87,9 @@ def make_signal(message: Message, categories: list[str] | None = None,
     scores = {c: (0.9 if c in categories else 0.05) for c in
               ["violent_intent", "hate_speech", "extremist_narrative", "alienation",
                "trolling", "counter_speech"]}
-    evidence = [{"category": c, "flagged": True, "score": 0.9, "components": {},
-                 "spans": [], "modifiers": []} for c in categories]
+    evidence = extra.pop("evidence", None) or [
+        {"category": c, "flagged": True, "score": 0.9, "components": {}, "spans": [],
+         "modifiers": []} for c in categories]
     signal = Signal.objects.create(
         message=message, organisation_id=message.source.organisation_id, source=message.source,
         lang=message.lang, priority=PRIORITY[top], top_category=top, flags=categories,
