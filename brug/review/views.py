@@ -160,6 +160,8 @@ def _field_error(form: DecisionForm | ConfirmForm, error: BrugError) -> bool:
 @require_POST
 def decide(request: HttpRequest, signal_id: int) -> HttpResponse:
     user = _user(request)
+    # The capability first: someone who may not decide learns nothing from form errors.
+    selectors.require(user, Cap.SIGNAL_REVIEW)
     signal = selectors.access_signal(actor=user, id=signal_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -201,6 +203,7 @@ def _go_next(user: User, signal: Signal) -> HttpResponse:
 @require_POST
 def confirm(request: HttpRequest, decision_id: int) -> HttpResponse:
     user = _user(request)
+    selectors.require(user, Cap.SIGNAL_CONFIRM_URGENT)
     decision = selectors.access_decision(actor=user, id=decision_id)
     signal = selectors.access_signal(actor=user, id=decision.signal_id)
     form = ConfirmForm(request.POST)
@@ -250,6 +253,7 @@ def exposure(request: HttpRequest) -> HttpResponse:
 @require_POST
 def break_later(request: HttpRequest) -> HttpResponse:
     """"Remind me later": the break timer starts again."""
+    selectors.require(_user(request), Cap.QUEUE_VIEW)
     request.session[STARTED_KEY] = timezone.now().isoformat()
     if getattr(request, "htmx", False):
         return HttpResponse("")

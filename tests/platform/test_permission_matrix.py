@@ -1,0 +1,209 @@
+"""Every role × every page and API endpoint: allowed or denied, from one table.
+
+The expected answer for each role comes from ``brug.accounts.roles.CAPABILITIES``; the test
+fails when a page is added without a line here, so nobody adds a page without deciding who
+may use it. "Denied" means 403 for a person of the organisation, 404 for an outsider asking
+for another organisation's object, and a redirect to the login page for an anonymous visitor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from brug.accounts.models import User
+from brug.accounts.roles import Cap, Role, role_can
+from brug.review.models import Decision, Outcome
+from brug.signals.models import SignalStatus
+from brug.sources.models import ImportRun, SourceKind
+
+from ..factories import login, make_message, make_signal, make_source, make_user
+
+LOGIN = "login"          # any signed-in person
+PUBLIC = "public"        # no sign-in needed
+STAFF_ADMIN = "admin"    # Django admin: is_staff administrators only
+TOKEN = "token"          # push API: a source token, never a session
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    method: str
+    need: str                    # a Cap value, or LOGIN / PUBLIC / STAFF_ADMIN / TOKEN
+    kwargs: Callable[[dict[str, Any]], dict[str, Any]] = lambda objs: {}
+    data: Callable[[dict[str, Any]], dict[str, Any]] = lambda objs: {}
+    org_object: bool = False     # names one object of the organisation: outsiders get 404
+
+
+PAGES = [
+    Page("web:home", "get", LOGIN),
+    Page("accounts:login", "get", PUBLIC),
+    Page("accounts:logout", "post", LOGIN),
+    Page("accounts:verify", "get", LOGIN),
+    Page("accounts:setup", "get", LOGIN),
+    Page("accounts:profile", "get", LOGIN),
+    Page("accounts:password", "post", LOGIN),
+    Page("accounts:backup_codes", "post", LOGIN),
+    Page("accounts:device_remove", "post", LOGIN,
+         kwargs=lambda o: {"device_id": o["device_id"]}),
+    Page("sources:list", "get", Cap.SOURCE_VIEW),
+    Page("sources:create", "get", Cap.SOURCE_MANAGE),
+    Page("sources:detail", "get", Cap.SOURCE_VIEW, lambda o: {"pk": o["source"].pk},
+         org_object=True),
+    Page("sources:mandate", "get", Cap.SOURCE_MANAGE, lambda o: {"pk": o["source"].pk},
+         org_object=True),
+    Page("sources:activate", "post", Cap.SOURCE_MANAGE, lambda o: {"pk": o["source"].pk},
+         org_object=True),
+    Page("sources:deactivate", "post", Cap.SOURCE_MANAGE, lambda o: {"pk": o["source"].pk},
+         org_object=True),
+    Page("sources:upload", "get", Cap.SOURCE_UPLOAD, lambda o: {"pk": o["source"].pk},
+         org_object=True),
+    Page("sources:token", "post", Cap.SOURCE_MANAGE, lambda o: {"pk": o["push"].pk},
+         org_object=True),
+    Page("sources:import", "get", Cap.SOURCE_VIEW, lambda o: {"pk": o["import"].pk},
+         org_object=True),
+    Page("review:queue", "get", Cap.QUEUE_VIEW),
+    Page("review:signal", "get", Cap.QUEUE_VIEW, lambda o: {"signal_id": o["signal"].pk},
+         org_object=True),
+    Page("review:decide", "post", Cap.SIGNAL_REVIEW, lambda o: {"signal_id": o["signal"].pk},
+         data=lambda o: {"labels": ["not_relevant"], "outcome": "dismiss",
+                         "reason": "Matrix test: a benign message."},
+         org_object=True),
+    Page("review:confirm", "post", Cap.SIGNAL_CONFIRM_URGENT,
+         lambda o: {"decision_id": o["urgent"].pk},
+         data=lambda o: {"confirm": "no", "reason": "Matrix test: not urgent after all."},
+         org_object=True),
+    Page("review:exposure", "post", Cap.QUEUE_VIEW),
+    Page("review:break_later", "post", Cap.QUEUE_VIEW),
+    Page("review:export", "get", Cap.LABELS_EXPORT),
+    Page("audit:log", "get", Cap.AUDIT_VIEW),
+    Page("audit:verify", "post", Cap.AUDIT_VIEW),
+    Page("privacy:retention", "get", Cap.RETENTION_VIEW),
+    Page("privacy:handle_reveal", "post", Cap.HANDLE_REVEAL,
+         data=lambda o: {"message_id": o["signal"].message_id,
+                         "reason": "Matrix test: outreach needs the handle."},
+         org_object=True),
+    Page("admin:index", "get", STAFF_ADMIN),
+    Page("api:push", "post", TOKEN),
+    Page("api:health", "get", PUBLIC),
+    Page("api:openapi-json", "get", PUBLIC),
+    Page("api:openapi-view", "get", PUBLIC),
+]
+
+ROLES = [role.value for role in Role]
+
+
+def _named_urls() -> set[str]:
+    """Every named URL in our namespaces (Django's admin: only its index, as a stand-in)."""
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                if p.namespace == "admin":
+                    continue
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name and namespace:
+                names.add(f"{namespace}{p.name}")
+
+    walk(get_resolver().url_patterns, "")
+    names.discard("set_language")
+    names.discard("api:api-root")  # django-ninja's mount point, not a page (404)
+    return names | {"admin:index"}
+
+
+def test_every_page_is_in_the_matrix() -> None:
+    assert _named_urls() - {p.name for p in PAGES} == set(), \
+        "a page has no line in the permission matrix: decide who may use it"
+
+
+@pytest.fixture
+def objects(org: Any, prevention_worker: User, second_reviewer: User) -> dict[str, Any]:
+    source = make_source(org)
+    push = make_source(org, kind=SourceKind.PUSH)
+    signal = make_signal(make_message(source, "Matrix message", author="@matrix"),
+                         ["hate_speech"])
+    urgent_signal = make_signal(make_message(source, "Matrix urgent"), ["violent_intent"],
+                                status=SignalStatus.AWAITING_CONFIRMATION)
+    urgent = Decision.objects.create(signal=urgent_signal, reviewer=second_reviewer,
+                                     labels=["violent_intent"], outcome=Outcome.URGENT,
+                                     reason="Matrix test: explicit threat.",
+                                     legal_ground="Matrix test: imminent danger.")
+    run = ImportRun.objects.create(source=source, channel=SourceKind.UPLOAD)
+    return {"source": source, "push": push, "signal": signal, "urgent": urgent,
+            "import": run}
+
+
+def _request(client: Client, page: Page, objs: dict[str, Any]) -> Any:
+    url = reverse(page.name, kwargs=page.kwargs(objs))
+    if page.method == "get":
+        return client.get(url)
+    return client.post(url, page.data(objs))
+
+
+def _expected(role: str, page: Page, user: User) -> bool:
+    if page.need in (LOGIN, PUBLIC):
+        return True
+    if page.need == STAFF_ADMIN:
+        return user.is_staff
+    if page.need == TOKEN:
+        return False
+    return role_can(role, page.need)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix(role: str, org: Any, objects: dict[str, Any]) -> None:
+    failures = []
+    for page in PAGES:
+        user = make_user(role, org, is_staff=(role == Role.ADMINISTRATOR))
+        objects["device_id"] = login(Client(), user).session["otp_device_id"].rsplit("/", 1)[-1]
+        client = login(Client(), user)
+        response = _request(client, page, objects)
+        allowed = _expected(role, page, user)
+        status = response.status_code
+        if page.need == TOKEN:
+            ok = status == 401
+        elif page.need == STAFF_ADMIN and not allowed:
+            ok = status == 403
+        elif allowed:
+            ok = status < 500 and status not in (401, 403, 404)
+        else:
+            ok = status == 403
+        if not ok:
+            failures.append(f"{page.method.upper()} {page.name}: got {status}, expected "
+                            f"{'allowed' if allowed else 'denied'}")
+    assert failures == [], f"{role}:\n" + "\n".join(failures)
+
+
+def test_outsider_gets_404_on_every_object_of_another_organisation(
+        outsider: User, objects: dict[str, Any]) -> None:
+    """A supervisor of another organisation has every capability that names an object."""
+    outsider.role = Role.SUPERVISOR
+    outsider.save()
+    failures = []
+    for page in PAGES:
+        if not page.org_object:
+            continue
+        response = _request(login(Client(), outsider), page, objects)
+        if response.status_code != 404:
+            failures.append(f"{page.name}: {response.status_code}")
+    assert failures == []
+
+
+def test_anonymous_visitors_are_sent_to_login(objects: dict[str, Any]) -> None:
+    objects["device_id"] = 1
+    failures = []
+    for page in PAGES:
+        if page.need in (PUBLIC, TOKEN, STAFF_ADMIN) or page.name == "accounts:logout":
+            continue
+        response = _request(Client(), page, objects)
+        location = response.get("Location", "")
+        if response.status_code != 302 or reverse("accounts:login") not in location:
+            failures.append(f"{page.name}: {response.status_code} {location}")
+    assert failures == []
