@@ -5,17 +5,25 @@ from typing import Any
 from django.http import HttpRequest
 
 from brug.accounts.roles import Cap
+from brug.accounts.twofactor import needs_second_factor
 
 
 def brug(request: HttpRequest) -> dict[str, Any]:
-    """Capabilities for navigation (``can.queue_view`` etc.) and the worker-care counters."""
+    """Capabilities for navigation (``can.queue_view`` etc.) and the worker-care counters.
+
+    ``signed_in`` is true once the person passed every sign-in step (the second factor too,
+    when required); before that the navigation shows only "Log out" and ``can`` is empty.
+    """
     user = getattr(request, "user", None)
-    can = {}
-    if user is not None and user.is_authenticated:
+    can: dict[str, bool] = {}
+    signed_in = bool(user is not None and user.is_authenticated
+                     and not needs_second_factor(request))
+    if signed_in and user is not None:
         can = {name.lower(): user.can(value) for name, value in vars(Cap).items()
                if name.isupper()}
     session = getattr(request, "session", None)
     return {
         "can": can,
+        "signed_in": signed_in,
         "exposure_count": session.get("brug_exposure", 0) if session is not None else 0,
     }
