@@ -272,6 +272,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("BRUG_LOG_LEVEL", "INFO") or "INFO"},
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"},
+    "loggers": {"axes": {"level": "WARNING"}, "django.tasks": {"level": "WARNING"},
                 "django_tasks_db": {"level": "WARNING"}},
 }

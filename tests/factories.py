@@ -107,7 +107,12 @@ def run_jobs() -> None:
     Jobs are enqueued with ``transaction.on_commit``: inside a test transaction wrap the code that
     enqueues in ``django_capture_on_commit_callbacks(execute=True)``.
     """
+    from unittest import mock
+
     from django.core.management import call_command
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload",
-                 "--queue-name", "*", verbosity=0)
+    # The worker closes "old" connections between jobs; inside a test transaction that would
+    # close the test's own connection on PostgreSQL. The jobs themselves run unchanged.
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload",
+                     "--queue-name", "*", verbosity=0)

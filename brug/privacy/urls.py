@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "privacy"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("retention/", views.retention, name="retention"),
+    path("handle/reveal/", views.handle_reveal, name="handle_reveal"),
+]

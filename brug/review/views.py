@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -80,14 +80,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "review/queue.html", context)
 
 
-def _handle_reveal_url() -> str | None:
-    # The privacy app provides the reveal; until it is installed the button is left out.
-    try:
-        return reverse("privacy:handle_reveal")
-    except NoReverseMatch:
-        return None
-
-
 def _render_signal(request: HttpRequest, signal: Signal, *,
                    decision_form: DecisionForm | None = None,
                    confirm_form: ConfirmForm | None = None, status: int = 200) -> HttpResponse:
@@ -123,7 +115,7 @@ def _render_signal(request: HttpRequest, signal: Signal, *,
         "decision_form": decision_form or DecisionForm(),
         "confirm_form": confirm_form or ConfirmForm(
             initial={"decision_id": pending.pk if pending else None}),
-        "handle_reveal_url": _handle_reveal_url() if can_reveal_handle else None,
+        "can_reveal_handle": can_reveal_handle,
         **_care_context(request),
     }
     return render(request, "review/signal.html", context, status=status)

@@ -1,0 +1,50 @@
+"""The DPO's retention page and the audited reveal of an author's handle. Views stay thin."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from brug.accounts.models import User
+from brug.errors import InvalidInput
+
+from .selectors import BAR_WIDTH, CHART_HEIGHT, retention_overview
+from .services import handle_reveal as reveal
+
+
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required ran first
+    return user
+
+
+@login_required
+@require_GET
+def retention(request: HttpRequest) -> HttpResponse:
+    rows = retention_overview(actor=_actor(request), now=timezone.now())
+    return render(request, "privacy/retention.html",
+                  {"nav": "retention", "rows": rows,
+                   "chart_height": CHART_HEIGHT, "bar_width": BAR_WIDTH})
+
+
+@never_cache  # the answer holds a person's handle: no browser or proxy may keep it
+@login_required
+@require_POST
+def handle_reveal(request: HttpRequest) -> HttpResponse:
+    """POST ``message_id`` and ``reason``. htmx: the handle partial; otherwise a small page."""
+    try:
+        message_id = int(request.POST.get("message_id", ""))
+    except ValueError:
+        raise InvalidInput(_("The form did not say which message; reload the page and try "
+                             "again.")) from None
+    handle = reveal(actor=_actor(request), message_id=message_id,
+                    reason=request.POST.get("reason", ""))
+    context = {"handle": handle, "message_id": message_id}
+    if getattr(request, "htmx", False):
+        return render(request, "privacy/partials/handle.html", context)
+    return render(request, "privacy/handle.html", context)
