@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,25 +22,6 @@ from brug.sources.models import ImportRun, Message, Source, SourceKind
 from brug.sources.services import token_digest
 
 from ..factories import make_org, make_user
-
-
-@pytest.fixture
-def audit_flushable(transactional_db: None) -> Iterator[None]:
-    """Lets pytest-django empty the database after the transactional test on SQLite: the audit
-    table refuses DELETE by trigger (audit migration 0002) and SQLite's flush is a DELETE, so
-    the audit rows are removed with the trigger briefly dropped, then it is put back."""
-    yield
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return  # PostgreSQL flushes with TRUNCATE, which fires no row trigger
-    triggers = importlib.import_module("brug.audit.migrations.0002_append_only_triggers")
-    with connection.cursor() as cursor:
-        for sql in triggers.SQLITE_DROP:
-            cursor.execute(sql)
-        cursor.execute("DELETE FROM audit_auditentry")
-        for sql in triggers.SQLITE:
-            cursor.execute(sql)
 
 
 def run_demo(*args: str) -> str:
@@ -95,7 +74,7 @@ def assert_people_and_organisations() -> None:
 
 
 def test_demo_builds_everything_scores_the_file_and_runs_twice_without_duplicates(
-        audit_flushable: None, detector: Detector, monkeypatch: pytest.MonkeyPatch) -> None:
+        transactional_db: None, detector: Detector, monkeypatch: pytest.MonkeyPatch) -> None:
     # The scoring job loads the detector once per process: hand it the session's copy.
     monkeypatch.setattr("brug.signals.services._detector", detector)
     good, _bad = demo.read_demo_file()

@@ -19,7 +19,6 @@ from brug.sources.models import ImportRun, Message, Source
 from tests.e2e.axe import axe_violations, describe, serious
 from tests.e2e.conftest import (  # noqa: F401 - fixtures used by name
     ConsoleLog,
-    audit_flushable,
     browser,
     context,
     page_and_log,
