@@ -16,6 +16,7 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from brug.errors import BrugError
 
@@ -44,8 +45,8 @@ def unseal(token: bytes) -> str:
     try:
         return _fernet(settings.BRUG_HANDLE_KEY).decrypt(bytes(token)).decode("utf-8")
     except InvalidToken:
-        raise BrugError("This handle cannot be decrypted with the current key "
-                        "(was BRUG_HANDLE_KEY changed?).", code="handle_key") from None
+        raise BrugError(_("This handle cannot be decrypted with the current key "
+                          "(was BRUG_HANDLE_KEY changed?)."), code="handle_key") from None
 
 
 def short_pseudonym(digest: str) -> str:

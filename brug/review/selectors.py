@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from brug.accounts.roles import Cap
@@ -113,14 +114,15 @@ class QueuePage:
 def require(actor: User, capability: str) -> None:
     """Raise ``NotAllowed`` unless the actor's role gives the capability."""
     if not actor.can(capability):
-        raise NotAllowed("Your role does not give access to this page. Ask your supervisor if "
-                         "you need it.")
+        raise NotAllowed(gettext("Your role does not give access to this page. Ask your "
+                                 "supervisor if you need it."))
 
 
 def org_id(actor: User) -> int:
     """The actor's organisation; people without one see nothing."""
     if actor.organisation_id is None:
-        raise NotAllowed("Your account belongs to no organisation. Ask an administrator.")
+        raise NotAllowed(gettext("Your account belongs to no organisation. Ask an "
+                                 "administrator."))
     return actor.organisation_id
 
 
@@ -243,8 +245,8 @@ def access_signal(*, actor: User, id: int) -> Signal:
     signal = (Signal.objects.select_related("message", "source")
               .filter(pk=id, organisation_id=org_id(actor)).first())
     if signal is None:
-        raise NotFound("There is no such signal in your organisation. It may have been "
-                       "deleted when its retention period ended.")
+        raise NotFound(gettext("There is no such signal in your organisation. It may have "
+                               "been deleted when its retention period ended."))
     return signal
 
 
@@ -254,7 +256,7 @@ def access_decision(*, actor: User, id: int) -> Decision:
     decision = (Decision.objects.select_related("signal", "reviewer")
                 .filter(pk=id, signal__organisation_id=org_id(actor)).first())
     if decision is None:
-        raise NotFound("There is no such decision in your organisation.")
+        raise NotFound(gettext("There is no such decision in your organisation."))
     return decision
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from brug.accounts.roles import Cap
 from brug.audit.services import audit_record
@@ -28,12 +30,16 @@ REASON_MIN_CHARS = 10
 DECIDABLE = (SignalStatus.OPEN, SignalStatus.MONITORING)
 
 
-def _clean_reason(reason: str, what: str = "reason") -> str:
+def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < REASON_MIN_CHARS:
-        raise InvalidInput(f"Write a {what} of at least {REASON_MIN_CHARS} characters: "
-                           "colleagues and the people concerned must be able to follow it.",
-                           code="reason_required", field="reason")
+        # One whole sentence (no inserted words) so translators can word it naturally.
+        raise InvalidInput(ngettext(
+            "Write a reason of at least %(n)d character: colleagues and the people concerned "
+            "must be able to follow it.",
+            "Write a reason of at least %(n)d characters: colleagues and the people concerned "
+            "must be able to follow it.", REASON_MIN_CHARS) % {"n": REASON_MIN_CHARS},
+            code="reason_required", field="reason")
     return reason
 
 
@@ -41,7 +47,7 @@ def _lock_signal(actor: User, signal_id: int) -> Signal:
     signal = (Signal.objects.select_for_update()
               .filter(pk=signal_id, organisation_id=org_id(actor)).first())
     if signal is None:
-        raise NotFound("There is no such signal in your organisation.")
+        raise NotFound(_("There is no such signal in your organisation."))
     return signal
 
 
@@ -58,36 +64,36 @@ def signal_decide(*, actor: User, signal: Signal, labels: Iterable[str], outcome
     require(actor, Cap.SIGNAL_REVIEW)
     labels = list(dict.fromkeys(labels))
     if not labels:
-        raise InvalidInput("Choose at least one label that describes the message.",
+        raise InvalidInput(_("Choose at least one label that describes the message."),
                            code="labels_required", field="labels")
     unknown = [x for x in labels if x not in Label.values]
     if unknown:
-        raise InvalidInput(f"Unknown label {unknown[0]!r}.", code="invalid_label",
-                           field="labels")
+        raise InvalidInput(_("Unknown label “%(label)s”.") % {"label": unknown[0]},
+                           code="invalid_label", field="labels")
     if outcome not in Outcome.values:
-        raise InvalidInput("Choose what happens next (a decision).", code="invalid_outcome",
+        raise InvalidInput(_("Choose what happens next (a decision)."), code="invalid_outcome",
                            field="outcome")
     reason = _clean_reason(reason)
     legal_ground = (legal_ground or "").strip()
     if outcome == Outcome.MONITOR:
         if recheck_on is None or recheck_on <= timezone.localdate():
-            raise InvalidInput("Monitoring needs a re-check date in the future.",
+            raise InvalidInput(_("Monitoring needs a re-check date in the future."),
                                code="recheck_date", field="recheck_on")
     else:
         recheck_on = None
     if outcome == Outcome.URGENT and not legal_ground:
-        raise InvalidInput("The urgent track needs the legal ground that allows it (for "
-                           "example the article of law you rely on).",
+        raise InvalidInput(_("The urgent track needs the legal ground that allows it (for "
+                             "example the article of law you rely on)."),
                            code="legal_ground_required", field="legal_ground")
 
     with transaction.atomic():
         locked = _lock_signal(actor, signal.pk)
         if locked.status == SignalStatus.AWAITING_CONFIRMATION:
-            raise Conflict("This signal is on the urgent track and waits for a second "
-                           "reviewer; it cannot be decided again now.", code="awaiting")
+            raise Conflict(_("This signal is on the urgent track and waits for a second "
+                             "reviewer; it cannot be decided again now."), code="awaiting")
         if locked.status not in DECIDABLE:
-            raise Conflict("This signal has already been decided. Only a monitored signal can "
-                           "be decided again, at its re-check.", code="already_decided")
+            raise Conflict(_("This signal has already been decided. Only a monitored signal "
+                             "can be decided again, at its re-check."), code="already_decided")
         decision = Decision.objects.create(
             signal=locked, reviewer=actor, labels=labels, outcome=outcome, reason=reason,
             recheck_on=recheck_on, legal_ground=legal_ground if outcome == Outcome.URGENT
@@ -126,19 +132,19 @@ def signal_confirm_urgent(*, actor: User, decision: Decision, confirm: bool,
                   .filter(pk=decision.pk, signal__organisation_id=org_id(actor))
                   .first())
         if locked is None:
-            raise NotFound("There is no such decision in your organisation.")
+            raise NotFound(_("There is no such decision in your organisation."))
         if locked.outcome != Outcome.URGENT:
-            raise Conflict("Only an urgent decision needs a second reviewer.",
+            raise Conflict(_("Only an urgent decision needs a second reviewer."),
                            code="not_urgent")
         if locked.confirmed is not None:
-            raise Conflict("A second reviewer has already answered this urgent decision.",
+            raise Conflict(_("A second reviewer has already answered this urgent decision."),
                            code="already_confirmed")
         if locked.reviewer_id == actor.pk:
-            raise NotAllowed("You made this urgent decision yourself. A different reviewer "
-                             "must confirm or reject it (four eyes).", code="four_eyes")
+            raise NotAllowed(_("You made this urgent decision yourself. A different reviewer "
+                               "must confirm or reject it (four eyes)."), code="four_eyes")
         signal = _lock_signal(actor, locked.signal_id)
         if signal.status != SignalStatus.AWAITING_CONFIRMATION:
-            raise Conflict("This signal is no longer waiting for a second reviewer.",
+            raise Conflict(_("This signal is no longer waiting for a second reviewer."),
                            code="not_awaiting")
         locked.confirmed = bool(confirm)
         locked.confirmed_by = actor
