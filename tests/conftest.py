@@ -113,3 +113,14 @@ def _audit_rows_flushable(request: pytest.FixtureRequest) -> Iterator[None]:
         cursor.execute("DELETE FROM audit_auditentry")
         for sql in triggers.SQLITE:
             cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Each test starts in English. A test-client request in another language leaves that
+    language active in the thread (LocaleMiddleware activates it and nothing deactivates it)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")

@@ -57,6 +57,12 @@ class Signal(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status", "priority", "created_at"],
                          name="signal_queue_idx"),
+            # Queue filters on language or source keep the queue's order in the index, so a
+            # rare language does not walk every open signal (benchmarks/README.md).
+            models.Index(fields=["organisation", "status", "lang", "priority", "created_at"],
+                         name="signal_queue_lang_idx"),
+            models.Index(fields=["organisation", "status", "source", "priority", "created_at"],
+                         name="signal_queue_source_idx"),
         ]
 
     def __str__(self) -> str:
