@@ -418,7 +418,9 @@ def seed_signals(team: Team, templates: list[SignalTemplate], info: DetectorInfo
             decisions = [Decision(signal=s, reviewer=team.worker, labels=["not_relevant"],
                                   outcome=outcome_of[s.status],
                                   reason="Benchmark decision with a written reason.",
-                                  legal_ground="Benchmark" if s.status != "decided" else "",
+                                  # as signal_decide stores it: urgent only
+                                  legal_ground=("Benchmark"
+                                                if s.status == "awaiting_confirmation" else ""),
                                   recheck_on=s.recheck_on)
                          for s in signals if s.status in outcome_of]
             Decision.objects.bulk_create(decisions, batch_size=chunk)

@@ -95,15 +95,23 @@ class PersonAdmin(AdministratorAccess, UserAdmin):  # type: ignore[type-arg]
     readonly_fields = ["last_login", "date_joined"]
     actions = ["reset_sign_in"]
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only a superuser changes a superuser: an administrator who could set a superuser's
+        # password or reset their sign-in could sign in as them.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     @admin.action(description=_("Reset sign-in (new authenticator app, lift lockout)"))
     def reset_sign_in(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         if not is_administrator(request):
             return
-        for person in queryset:
+        people = [person for person in queryset if self.has_change_permission(request, person)]
+        for person in people:
             user_reset_sign_in(actor=cast(User, request.user), person=person)
         self.message_user(request, _("Sign-in reset for %(count)d people. They set up a new "
                                      "authenticator app at their next sign-in.")
-                          % {"count": queryset.count()})
+                          % {"count": len(people)})
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))

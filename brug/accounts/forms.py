@@ -1,4 +1,7 @@
-"""Forms for signing in, the second factor and the profile. They parse input; services write."""
+"""Forms for signing in, the second factor and the profile. They parse input; services write.
+
+Templates render fields with ``web/partials/field.html`` (its own labels, without a colon).
+"""
 
 from __future__ import annotations
 
@@ -13,15 +16,7 @@ from .models import User
 from .services import BREAK_MINUTES_MAX, BREAK_MINUTES_MIN
 
 
-class QuietLabels:
-    """Labels without Django's trailing colon; they sit above their fields."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class LoginForm(QuietLabels, AuthenticationForm):
+class LoginForm(AuthenticationForm):
     """Django's form: it passes ``request`` to ``authenticate`` so django-axes can lock out."""
 
     error_messages = {
@@ -31,7 +26,7 @@ class LoginForm(QuietLabels, AuthenticationForm):
     }
 
 
-class CodeForm(QuietLabels, forms.Form):
+class CodeForm(forms.Form):
     """A code from the authenticator app, or a backup code."""
 
     token = forms.CharField(
@@ -42,7 +37,7 @@ class CodeForm(QuietLabels, forms.Form):
                                       "spellcheck": "false", "autofocus": True}))
 
 
-class ConfirmDeviceForm(QuietLabels, forms.Form):
+class ConfirmDeviceForm(forms.Form):
     """The first code from a newly scanned app, and a name to recognise it by later."""
 
     token = forms.CharField(
@@ -56,7 +51,7 @@ class ConfirmDeviceForm(QuietLabels, forms.Form):
         help_text=_("For example “work phone”, so you recognise it on your profile."))
 
 
-class PreferencesForm(QuietLabels, forms.Form):
+class PreferencesForm(forms.Form):
     """The person's own settings. The form never saves: ``user_update_preferences`` does."""
 
     break_reminder_minutes = forms.IntegerField(
@@ -72,7 +67,7 @@ class PreferencesForm(QuietLabels, forms.Form):
         return cls(initial={"break_reminder_minutes": user.break_reminder_minutes}, **kwargs)
 
 
-class ProfilePasswordForm(QuietLabels, PasswordChangeForm):
+class ProfilePasswordForm(PasswordChangeForm):
     """Django's password change form, on the profile page among other forms."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -24,7 +24,7 @@ def backup_codes_left(*, actor: User) -> int:
 
 def access_totp_device(*, actor: User, id: int, for_update: bool = False) -> TOTPDevice:
     """One of the actor's own confirmed app devices; ``NotFound`` for anyone else's."""
-    qs = TOTPDevice.objects.filter(user=actor, confirmed=True)
+    qs = totp_devices(actor=actor)
     if for_update:
         qs = qs.select_for_update()
     device = qs.filter(pk=id).first()

@@ -21,7 +21,12 @@ from brug.audit.services import audit_record
 from brug.errors import Conflict, InvalidInput
 
 from .models import Organisation, User
-from .selectors import access_pending_totp_device, access_totp_device
+from .selectors import (
+    access_pending_totp_device,
+    access_totp_device,
+    backup_codes_left,
+    totp_devices,
+)
 
 BACKUP_CODE_COUNT = 10
 BREAK_MINUTES_MIN = 5
@@ -82,9 +87,8 @@ def second_factor_verify(*, actor: User, token: str) -> Device:
     return device
 
 
-def _app_throttled(actor: User, *, confirmed: bool = True) -> bool:
-    return any(not device.verify_is_allowed()[0]
-               for device in TOTPDevice.objects.filter(user=actor, confirmed=confirmed))
+def _app_throttled(actor: User) -> bool:
+    return any(not device.verify_is_allowed()[0] for device in totp_devices(actor=actor))
 
 
 # --- enrolment -----------------------------------------------------------------------------
@@ -135,8 +139,8 @@ def totp_device_confirm(*, actor: User, device_id: int | None, token: str,
                 device.name = name.strip()[:64]
             device.save(update_fields=["confirmed", "name"])
             codes: list[str] = []
-            if not _has_backup_codes(actor):
-                codes = _replace_backup_codes(actor)
+            if not backup_codes_left(actor=actor):
+                codes = replace_backup_codes(actor)
             audit_record(actor=actor, action="account.device_confirmed", obj=device,
                          details={"backup_codes_created": len(codes)})
     if not verified:
@@ -152,8 +156,7 @@ def totp_device_remove(*, actor: User, device_id: int) -> None:
     """
     with transaction.atomic():
         device = access_totp_device(actor=actor, id=device_id, for_update=True)
-        others = TOTPDevice.objects.filter(user=actor, confirmed=True).exclude(pk=device.pk)
-        if not others.exists():
+        if not totp_devices(actor=actor).exclude(pk=device.pk).exists():
             raise Conflict(_("This is your only authenticator app. Add another one before "
                              "removing it, or ask an administrator to reset your sign-in."),
                            code="last_device")
@@ -161,14 +164,14 @@ def totp_device_remove(*, actor: User, device_id: int) -> None:
         device.delete()
 
 
-def _has_backup_codes(actor: User) -> bool:
-    return bool(StaticToken.objects.filter(device__user=actor, device__confirmed=True).exists())
+def replace_backup_codes(person: User, *, count: int = BACKUP_CODE_COUNT) -> list[str]:
+    """The one place backup codes are made: ``count`` new codes replace the person's old ones.
 
-
-def _replace_backup_codes(actor: User) -> list[str]:
-    StaticDevice.objects.filter(user=actor).delete()
-    device = StaticDevice.objects.create(user=actor, name=BACKUP_DEVICE_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _index in range(BACKUP_CODE_COUNT)]
+    Precondition: inside the calling service's transaction, which writes the audit entry.
+    """
+    StaticDevice.objects.filter(user=person).delete()
+    device = StaticDevice.objects.create(user=person, name=BACKUP_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _index in range(count)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
     return codes
 
@@ -176,7 +179,7 @@ def _replace_backup_codes(actor: User) -> list[str]:
 def backup_codes_replace(*, actor: User) -> list[str]:
     """New backup codes for the actor (the old ones stop working). Returned once, to show."""
     with transaction.atomic():
-        codes = _replace_backup_codes(actor)
+        codes = replace_backup_codes(actor)
         audit_record(actor=actor, action="account.backup_codes_replaced", obj=actor,
                      details={"count": len(codes)})
     return codes

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brug.errors import InvalidInput, NotFound
@@ -99,11 +100,12 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             form.add_error("token", error.message)
         else:
             _finish_second_factor(request, device)
-            left = selectors.backup_codes_left(actor=user)
-            if device.name == services.BACKUP_DEVICE_NAME and left <= 3:
-                messages.warning(request, _(
-                    "You have %(count)d backup codes left. Make new ones on your profile.")
-                    % {"count": left})
+            if isinstance(device, StaticDevice):  # a backup code was used up
+                left = selectors.backup_codes_left(actor=user)
+                if left <= 3:
+                    messages.warning(request, _(
+                        "You have %(count)d backup codes left. Make new ones on your profile.")
+                        % {"count": left})
             return redirect(next_url)
     return render(request, "accounts/verify.html", {"form": form, "next": next_url},
                   status=400 if form.errors else 200)

@@ -37,13 +37,9 @@ class AuditFilterForm(forms.Form):
         return data
 
     def filters(self) -> AuditFilters:
-        """The filters to apply. Precondition: ``is_valid()`` was called; invalid → no filter."""
+        """The filters to apply; none when the form is invalid (its errors are shown, and Django
+        marks the fields ``aria-invalid`` and links them to their error text)."""
         if not self.is_valid():
-            for name in self.errors:
-                if name in self.fields:  # screen readers: which field, and why
-                    self.fields[name].widget.attrs.update({
-                        "aria-invalid": "true",
-                        "aria-describedby": f"{self[name].id_for_label}-error"})
             return AuditFilters()
         data = self.cleaned_data
         return AuditFilters(

@@ -11,10 +11,9 @@ password, so the management command refuses to run on a production configuration
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from brug.accounts.models import Organisation, User
 from brug.accounts.roles import OrganisationType, Role
-from brug.accounts.services import BACKUP_DEVICE_NAME
+from brug.accounts.services import replace_backup_codes
 from brug.audit.services import audit_record
 from brug.errors import Conflict
 from brug.review.models import Decision, Label, Outcome
@@ -101,18 +99,6 @@ PUSH_CHANNELS = frozenset({"public-server/gamers-mechelen", "public-server/gamin
                            "public-server/zocker-ostbelgien"})
 
 
-@dataclass
-class DemoResult:
-    """What ``brug demo`` prints. Backup codes and the token exist only here, never stored."""
-
-    organisations: list[Organisation] = field(default_factory=list)
-    people: list[tuple[User, list[str]]] = field(default_factory=list)
-    sources: list[Source] = field(default_factory=list)
-    push_token: str = ""
-    imports: list[ImportRun] = field(default_factory=list)
-    decisions: list[Decision] = field(default_factory=list)
-
-
 # --- organisations and people -------------------------------------------------------------
 
 def demo_organisations_ensure() -> dict[str, Organisation]:
@@ -169,11 +155,7 @@ def demo_backup_codes_issue(*, people: Sequence[User]) -> list[tuple[User, list[
     issued: list[tuple[User, list[str]]] = []
     with transaction.atomic():
         for user in people:
-            StaticDevice.objects.filter(user=user).delete()
-            device = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME,
-                                                 confirmed=True)
-            codes = [StaticToken.random_token() for _index in range(BACKUP_CODES)]
-            StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+            codes = replace_backup_codes(user, count=BACKUP_CODES)
             audit_record(actor=None, action="account.backup_codes_replaced", obj=user,
                          organisation_id=user.organisation_id,
                          details={"count": len(codes), "by": "demo"})
@@ -418,22 +400,13 @@ def demo_prevention_service() -> Organisation | None:
 
 def read_demo_file(path: Path = DATA_FILE) -> tuple[list[dict[str, Any]], list[int]]:
     """The file's valid messages and the line numbers of the lines that are not (for tests and
-    for anyone checking an edited file): invalid JSON, no text, or text over the limit."""
-    from django.conf import settings
-
+    for anyone checking an edited file). Valid means what an upload accepts: the same parser
+    and row checks as ``brug.sources`` (JSON object, id, text within the limit, language...)."""
     good: list[dict[str, Any]] = []
     bad: list[int] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            bad.append(number)
-            continue
-        text = obj.get("text") if isinstance(obj, dict) else None
-        if (not isinstance(text, str) or not text.strip()
-                or len(text) > settings.BRUG_MESSAGE_MAX_CHARS):
-            bad.append(number)
-            continue
-        good.append(obj)
+    for item in parse_upload(path.name, path.read_bytes()).rows:
+        if item.data is not None and _acceptable(item):
+            good.append(dict(item.data))
+        else:
+            bad.append(item.row)
     return good, bad
-

@@ -39,14 +39,12 @@ class QueueFilterForm(forms.Form):
         field.choices = [("", _("Any source")), *sources]
 
     def filters(self) -> QueueFilters:
-        """The valid part of the input (an invalid field counts as not filtered)."""
+        """The valid part of the input (an invalid field counts as not filtered: Django leaves
+        a field that fails validation out of ``cleaned_data``)."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        return QueueFilters(
-            source=data.get("source") if "source" not in self.errors else None,
-            lang=data.get("lang", "") if "lang" not in self.errors else "",
-            category=data.get("category", "") if "category" not in self.errors else "",
-            age=data.get("age", "") if "age" not in self.errors else "")
+        return QueueFilters(source=data.get("source"), lang=data.get("lang", ""),
+                            category=data.get("category", ""), age=data.get("age", ""))
 
 
 class DecisionForm(forms.Form):
@@ -70,7 +68,8 @@ class DecisionForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    decision_id = forms.IntegerField(widget=forms.HiddenInput)
+    """The second reviewer's answer. The decision is the one named in the address."""
+
     confirm = forms.TypedChoiceField(
         label=_("Your answer"), widget=forms.RadioSelect,
         choices=[("yes", _("Confirm the urgent track")), ("no", _("Reject: back to the queue"))],

@@ -38,7 +38,7 @@ def _span(raw: dict[str, Any], length: int) -> tuple[int, int] | None:
     if not isinstance(span, list | tuple) or len(span) != 2:
         return None
     start, end = span
-    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool):
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
         return None
     if 0 <= start < end <= length:
         return start, end

@@ -26,7 +26,7 @@ from brug.signals.models import FLAG_CATEGORIES, Signal, SignalFlag, SignalStatu
 from brug.sources.models import Message, Source
 
 from .highlight import html_lang
-from .models import Decision
+from .models import Decision, Outcome
 
 if TYPE_CHECKING:
     from brug.accounts.models import User
@@ -90,6 +90,12 @@ class Cursor:
         return cls(priority, when, pk)
 
 
+def flagged(flags: Iterable[str]) -> list[str]:
+    """A signal's flags that are review categories (most serious first in the detector's
+    order), without the modifiers the detector also lists."""
+    return [c for c in flags if c in FLAG_CATEGORIES]
+
+
 def labelled(categories: Iterable[str]) -> list[tuple[str, Any]]:
     """(code, readable name) pairs, for chips."""
     return [(c, CATEGORY_LABELS.get(c, c)) for c in categories]
@@ -126,13 +132,16 @@ def org_id(actor: User) -> int:
     return actor.organisation_id
 
 
-def glossary_terms(evidence: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+def glossary_terms(evidence: Any) -> list[dict[str, str]]:
     """The glossary terms a signal matched: term and meaning only, never the surrounding text
     (and not the surface form as written in the message)."""
     seen: dict[str, dict[str, str]] = {}
-    for item in evidence:
-        for span in item.get("spans", []) or []:
-            if span.get("source") != "glossary":
+    # Stored JSON: anything not shaped as the detector writes it is skipped, as the signal
+    # page does (``highlight.evidence_notes``), rather than failing the whole queue page.
+    for item in evidence if isinstance(evidence, list) else []:
+        spans = item.get("spans") if isinstance(item, dict) else None
+        for span in spans if isinstance(spans, list) else []:
+            if not isinstance(span, dict) or span.get("source") != "glossary":
                 continue
             term = str(span.get("term", ""))
             if term and term not in seen:
@@ -203,7 +212,7 @@ def review_queue(*, actor: User, filters: QueueFilters | None = None,
     if len(merged) > page_size:
         last = page[-1]
         next_cursor = Cursor(last.priority, last.created_at, last.pk).encode()
-    rows = [QueueRow(signal=s, categories=labelled(c for c in s.flags if c in FLAG_CATEGORIES),
+    rows = [QueueRow(signal=s, categories=labelled(flagged(s.flags)),
                      terms=glossary_terms(s.evidence),
                      needs_second_reviewer=s.status == SignalStatus.AWAITING_CONFIRMATION)
             for s in page]
@@ -217,18 +226,17 @@ def next_signal_id(*, actor: User, after: Signal | None = None) -> int | None:
     qs = queue_base(actor, QueueFilters()).order_by("priority", "created_at", "id")
     if after is not None:
         qs = qs.exclude(pk=after.pk)
-    open_id = qs.filter(status=SignalStatus.OPEN).values_list("pk", flat=True).first()
-    if not actor.can(Cap.SIGNAL_CONFIRM_URGENT):
-        return open_id
-    own = Decision.objects.filter(signal=OuterRef("pk"), reviewer=actor, confirmed__isnull=True)
-    awaiting = (qs.filter(status=SignalStatus.AWAITING_CONFIRMATION).exclude(Exists(own))
-                .values_list("pk", "priority", "created_at").first())
-    if awaiting is None:
-        return open_id
-    if open_id is None:
-        return awaiting[0]
-    first_open = Signal.objects.values_list("priority", "created_at").get(pk=open_id)
-    return awaiting[0] if (awaiting[1], awaiting[2]) < first_open else open_id
+    first_open = (qs.filter(status=SignalStatus.OPEN)
+                  .values_list("priority", "created_at", "pk").first())
+    awaiting = None
+    if actor.can(Cap.SIGNAL_CONFIRM_URGENT):
+        own = Decision.objects.filter(signal=OuterRef("pk"), reviewer=actor,
+                                      confirmed__isnull=True)
+        awaiting = (qs.filter(status=SignalStatus.AWAITING_CONFIRMATION).exclude(Exists(own))
+                    .values_list("priority", "created_at", "pk").first())
+    # The queue's own order (priority, created_at, id) decides between the two.
+    first = min((row for row in (first_open, awaiting) if row is not None), default=None)
+    return first[2] if first is not None else None
 
 
 def queue_sources(*, actor: User) -> QuerySet[Source]:
@@ -291,7 +299,7 @@ def pending_urgent(*, signal: Signal) -> Decision | None:
     """The urgent decision waiting for a second reviewer, if the signal is on that track."""
     if signal.status != SignalStatus.AWAITING_CONFIRMATION:
         return None
-    return (signal.decisions.filter(outcome="urgent", confirmed__isnull=True)
+    return (signal.decisions.filter(outcome=Outcome.URGENT, confirmed__isnull=True)
             .select_related("reviewer").order_by("-created_at").first())
 
 

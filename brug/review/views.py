@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 from brug.accounts.models import User
 from brug.accounts.roles import Cap
 from brug.errors import BrugError
-from brug.signals.models import FLAG_CATEGORIES, Signal
+from brug.signals.models import Signal
+from brug.sources.models import Message
 
 from . import selectors, services
 from .export import jsonl_lines
@@ -99,13 +100,9 @@ def _render_signal(request: HttpRequest, signal: Signal, *,
         "message": message,
         "marked_text": highlighted(message.text, notes),
         "notes": notes,
-        "scores": [(c, signal.scores.get(c)) for c in signal.scores],
-        "flag_categories": [c for c in signal.flags if c in FLAG_CATEGORIES],
-        "context_messages": [
-            {"message": m, "categories": [c for c in getattr(getattr(m, "signal", None),
-                                                           "flags", []) or []
-                                          if c in FLAG_CATEGORIES]}
-            for m in _with_signal(context_messages)],
+        "scores": list(signal.scores.items()),
+        "flag_categories": selectors.flagged(signal.flags),
+        "context_messages": [_context_item(m) for m in context_messages],
         "shown": shown,
         "decisions": selectors.signal_decisions(signal=signal),
         "pending": pending,
@@ -113,22 +110,20 @@ def _render_signal(request: HttpRequest, signal: Signal, *,
         "can_confirm": (pending is not None and user.can(Cap.SIGNAL_CONFIRM_URGENT)
                         and pending.reviewer_id != user.pk),
         "decision_form": decision_form or DecisionForm(),
-        "confirm_form": confirm_form or ConfirmForm(
-            initial={"decision_id": pending.pk if pending else None}),
+        "confirm_form": confirm_form or ConfirmForm(),
         "can_reveal_handle": can_reveal_handle,
         **_care_context(request),
     }
     return render(request, "review/signal.html", context, status=status)
 
 
-def _with_signal(context_messages: list[Any]) -> list[Any]:
-    # A message without a signal raises on ``message.signal``; give it ``None`` instead.
-    for m in context_messages:
-        try:
-            m.signal  # noqa: B018 - cached by select_related
-        except Signal.DoesNotExist:
-            m.signal = None
-    return context_messages
+def _context_item(message: Message) -> dict[str, Any]:
+    """One of the author's other messages with its signal, if it has one (``message.signal``
+    raises for a message without; the raise is an ``AttributeError``, so ``getattr`` gives
+    ``None``)."""
+    signal: Signal | None = getattr(message, "signal", None)
+    return {"message": message, "signal": signal,
+            "categories": selectors.flagged(signal.flags) if signal is not None else []}
 
 
 @never_cache

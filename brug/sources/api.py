@@ -31,6 +31,7 @@ from ninja.security import HttpBearer
 from brug.errors import BrugError
 
 from .models import Source, SourceKind
+from .problems import problem_text
 from .selectors import source_for_token
 from .services import messages_ingest
 
@@ -200,7 +201,8 @@ def push_messages(request: HttpRequest, payload: PushIn) -> ImportOut:
     run = messages_ingest(source=source, rows=rows, channel=SourceKind.PUSH, actor=None)
     return ImportOut(import_id=run.pk, received=run.rows_total, created=run.rows_created,
                      duplicates=run.rows_duplicate, rejected=run.rows_rejected,
-                     errors=[RowErrorOut(**e) for e in run.errors])
+                     errors=[RowErrorOut(row=e.get("row"), error=problem_text(e))
+                             for e in run.errors])
 
 
 @api.get("/v1/health", auth=None, response=HealthOut, url_name="health",

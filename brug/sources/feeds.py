@@ -20,11 +20,12 @@ from typing import Any
 import feedparser
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import strip_tags
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from brug.errors import BrugError
 
 from .models import ImportRun, Source, SourceKind
+from .problems import Problem, problem
 from .services import feed_poll_failed, messages_ingest
 
 TIMEOUT_SECONDS = 10
@@ -35,7 +36,17 @@ _blank_lines = re.compile(r"\n\s*\n+")
 
 
 class FeedError(Exception):
-    """The feed could not be fetched or read. The message is a sentence for the source page."""
+    """The feed could not be fetched or read; ``problem`` is the sentence for the source page."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return str(self.problem)
+
+
+SWITCHED_OFF = problem(gettext_noop("The source is switched off, so it was not polled."))
 
 
 def _opener() -> urllib.request.OpenerDirector:
@@ -50,7 +61,8 @@ def _opener() -> urllib.request.OpenerDirector:
 def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_FEED_BYTES) -> bytes:
     """The body at ``url`` (http or https only); ``FeedError`` on any failure."""
     if not url.lower().startswith(("http://", "https://")):
-        raise FeedError(_("The feed address must start with http:// or https://."))
+        raise FeedError(problem(gettext_noop(
+            "The feed address must start with http:// or https://.")))
     request = urllib.request.Request(url, headers={
         "User-Agent": USER_AGENT,
         "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"})
@@ -58,23 +70,24 @@ def fetch(url: str, *, timeout: float = TIMEOUT_SECONDS, max_bytes: int = MAX_FE
         with _opener().open(request, timeout=timeout) as response:
             body: bytes = response.read(max_bytes + 1)
     except urllib.error.HTTPError as exc:
-        raise FeedError(_("The feed server answered with HTTP status %(status)d.")
-                        % {"status": exc.code}) from None
+        raise FeedError(problem(gettext_noop(
+            "The feed server answered with HTTP status %(status)d."), status=exc.code)) from None
     except urllib.error.URLError as exc:
         reason = exc.reason if isinstance(exc.reason, str) else type(exc.reason).__name__
         if isinstance(exc.reason, OSError) and exc.reason.strerror:
             reason = exc.reason.strerror
-        raise FeedError(_("The feed could not be reached (%(reason)s).")
-                        % {"reason": reason}) from None
+        raise FeedError(problem(gettext_noop("The feed could not be reached (%(reason)s)."),
+                                reason=str(reason))) from None
     except TimeoutError:
-        raise FeedError(_("The feed did not answer within %(seconds)d seconds.")
-                        % {"seconds": int(timeout)}) from None
+        raise FeedError(problem(gettext_noop(
+            "The feed did not answer within %(seconds)d seconds."), seconds=int(timeout))) from None
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise FeedError(_("The feed could not be fetched (%(problem)s).")
-                        % {"problem": type(exc).__name__}) from None
+        raise FeedError(problem(gettext_noop("The feed could not be fetched (%(problem)s)."),
+                                problem=type(exc).__name__)) from None
     if len(body) > max_bytes:
-        raise FeedError(_("The feed is larger than %(limit)s; Brug does not read it.")
-                        % {"limit": filesizeformat(max_bytes)})
+        raise FeedError(problem(gettext_noop(
+            "The feed is larger than %(limit)s; Brug does not read it."),
+            limit=str(filesizeformat(max_bytes))))
     return body
 
 
@@ -117,7 +130,8 @@ def read_feed(body: bytes) -> list[dict[str, Any]]:
     parsed = feedparser.parse(body)
     entries = parsed.get("entries") or []
     if not entries and (parsed.get("bozo") or not parsed.get("version")):
-        raise FeedError(_("The address did not return a readable RSS or Atom feed."))
+        raise FeedError(problem(gettext_noop(
+            "The address did not return a readable RSS or Atom feed.")))
     feed_lang = str((parsed.get("feed") or {}).get("language") or "")
     return [entry_row(entry, feed_lang) for entry in entries]
 
@@ -127,14 +141,14 @@ def poll(source: Source) -> ImportRun:
     if source.kind != SourceKind.FEED:
         raise ValueError("poll() takes feed sources only")
     if not source.is_active:
-        return feed_poll_failed(source=source, error=_(
-            "The source is switched off, so it was not polled."))
+        return feed_poll_failed(source=source, error=SWITCHED_OFF)
     try:
         rows = read_feed(fetch(source.feed_url))
     except FeedError as exc:
-        return feed_poll_failed(source=source, error=str(exc))
+        return feed_poll_failed(source=source, error=exc.problem)
     try:
         return messages_ingest(source=source, rows=rows, channel=SourceKind.FEED, actor=None,
                                filename=source.feed_url[:255])
     except BrugError as exc:  # e.g. switched off between the check and the ingest
-        return feed_poll_failed(source=source, error=exc.message)
+        return feed_poll_failed(source=source, error=SWITCHED_OFF
+                                if exc.code == "source_inactive" else exc.message)

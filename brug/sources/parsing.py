@@ -26,8 +26,11 @@ from typing import Any
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from brug.errors import InvalidInput
+
+from .problems import Problem, problem
 
 COLUMNS = ("id", "text", "author", "lang", "posted_at", "url")
 REQUIRED_COLUMNS = ("id", "text")
@@ -39,11 +42,12 @@ DELIMITERS = (",", ";", "\t")
 
 @dataclass(frozen=True, slots=True)
 class RowInput:
-    """One row of input, numbered: either its fields (``data``) or why it could not be read."""
+    """One row of input, numbered: either its fields (``data``) or why it could not be read
+    (``error``: a ``Problem``, translated when shown, or a finished sentence)."""
 
     row: int
     data: Mapping[str, Any] | None = None
-    error: str = ""
+    error: Problem | str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +99,15 @@ def parse_upload(filename: str, data: bytes) -> ParsedFile:
     return ParsedFile(format=fmt, rows=rows)
 
 
-def _decode(line: bytes, number: int) -> tuple[str, str]:
-    """The line as text, and an error sentence if it was not valid UTF-8 (else "")."""
+def _decode(line: bytes, number: int) -> tuple[str, Problem | None]:
+    """The line as text, and the problem if it was not valid UTF-8 (else None)."""
     try:
-        return line.decode("utf-8"), ""
+        return line.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        error = _("Line %(line)d is not valid UTF-8 (byte 0x%(byte)02X at position %(pos)d of "
-                  "the line). Save the file as UTF-8.") % {
-            "line": number, "byte": line[exc.start], "pos": exc.start + 1}
+        error = problem(gettext_noop(
+            "Line %(line)d is not valid UTF-8 (byte 0x%(byte)02X at position %(pos)d of the "
+            "line). Save the file as UTF-8."),
+            line=number, byte=line[exc.start], pos=exc.start + 1)
         return line.decode("utf-8", errors="replace"), error
 
 
@@ -118,18 +123,18 @@ def _jsonl_rows(lines: list[bytes]) -> Iterator[RowInput]:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
             # exc.msg names the problem ("Expecting ',' delimiter") without quoting content.
-            yield RowInput(number, error=_("Line %(line)d is not valid JSON (%(problem)s at "
-                                           "column %(col)d).") % {
-                "line": number, "problem": exc.msg, "col": exc.colno})
+            yield RowInput(number, error=problem(gettext_noop(
+                "Line %(line)d is not valid JSON (%(problem)s at column %(col)d)."),
+                line=number, problem=exc.msg, col=exc.colno))
             continue
         except RecursionError:
-            yield RowInput(number, error=_("Line %(line)d is nested too deeply to read.")
-                           % {"line": number})
+            yield RowInput(number, error=problem(gettext_noop(
+                "Line %(line)d is nested too deeply to read."), line=number))
             continue
         if not isinstance(obj, dict):
-            yield RowInput(number, error=_("Line %(line)d is not a JSON object; each line must "
-                                           "look like {\"id\": ..., \"text\": ...}.")
-                           % {"line": number})
+            yield RowInput(number, error=problem(gettext_noop(
+                "Line %(line)d is not a JSON object; each line must look like "
+                "{\"id\": ..., \"text\": ...}."), line=number))
             continue
         yield RowInput(number, data=obj)
 
@@ -148,14 +153,14 @@ def _csv_rows(lines: list[bytes]) -> Iterator[RowInput]:
     if start == len(lines):
         return
     decoded: list[str] = []
-    bad_lines: dict[int, str] = {}
+    bad_lines: dict[int, Problem] = {}
     for number, raw in enumerate(lines[start:], start=start + 1):
         text, error = _decode(raw, number)
         decoded.append(text)
         if error:
             bad_lines[number] = error
     if start + 1 in bad_lines:
-        raise InvalidInput(bad_lines[start + 1], code="bad_encoding")
+        raise InvalidInput(str(bad_lines[start + 1]), code="bad_encoding")
 
     delimiter = _pick_delimiter(decoded[0])
     # strict: an unclosed quotation mark at the end is an error instead of a silent merge
@@ -185,28 +190,33 @@ def _csv_rows(lines: list[bytes]) -> Iterator[RowInput]:
             first, last = offset + previous_end + 1, offset + reader.line_num
             previous_end = reader.line_num
             if last > first:
-                error = _("Line %(line)d opens a quotation mark that is not closed, so lines "
-                          "%(line)d to %(last)d could not be read.") % {"line": first,
-                                                                        "last": last}
+                error = problem(gettext_noop(
+                    "Line %(line)d opens a quotation mark that is not closed, so lines "
+                    "%(line)d to %(last)d could not be read."), line=first, last=last)
             else:
-                error = _("Line %(line)d cannot be read as CSV (%(problem)s).") % {
-                    "line": first, "problem": str(exc)}
+                error = problem(gettext_noop("Line %(line)d cannot be read as CSV "
+                                             "(%(problem)s)."), line=first, problem=str(exc))
             yield RowInput(first, error=error)
             continue
         first, last = offset + previous_end + 1, offset + reader.line_num
         previous_end = reader.line_num
         if not record or all(not field.strip() for field in record):
             continue
-        bad = next((bad_lines[n] for n in range(first, last + 1) if n in bad_lines), "")
+        bad = next((bad_lines[n] for n in range(first, last + 1) if n in bad_lines), None)
         if bad:
             yield RowInput(first, error=bad)
             continue
         if len(record) != width:
-            hint = (_(" It spans lines %(first)d to %(last)d: check for an unclosed quotation "
-                      "mark.") % {"first": first, "last": last}) if last > first else ""
-            yield RowInput(first, error=_("Line %(line)d has %(fields)d fields but the header "
-                                          "has %(columns)d columns.") % {
-                "line": first, "fields": len(record), "columns": width} + hint)
+            counts = {"line": first, "fields": len(record), "columns": width}
+            if last > first:
+                error = problem(gettext_noop(
+                    "Line %(line)d has %(fields)d fields but the header has %(columns)d "
+                    "columns. It spans lines %(first)d to %(last)d: check for an unclosed "
+                    "quotation mark."), first=first, last=last, **counts)
+            else:
+                error = problem(gettext_noop("Line %(line)d has %(fields)d fields but the "
+                                             "header has %(columns)d columns."), **counts)
+            yield RowInput(first, error=error)
             continue
         data = {name: record[pos] for name, pos in positions.items() if record[pos].strip()}
         yield RowInput(first, data=data)

@@ -57,8 +57,10 @@ def access_import_run(*, actor: User, id: int) -> ImportRun:
 
 
 def recent_imports(*, source: Source, limit: int = 10) -> list[ImportRun]:
-    """Precondition: ``source`` came from ``access_source``."""
-    return list(source.imports.select_related("started_by").order_by("-started_at")[:limit])
+    """Precondition: ``source`` came from ``access_source``. The row errors (up to a thousand
+    per run) are left unloaded: the list shows only counts."""
+    return list(source.imports.select_related("started_by").defer("errors")
+                .order_by("-started_at")[:limit])
 
 
 @dataclass(frozen=True, slots=True)

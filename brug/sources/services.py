@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, override
 
 from brug.accounts.roles import Cap
 from brug.audit.services import audit_record
@@ -32,6 +33,7 @@ from brug.privacy.crypto import pseudonym, seal
 
 from .models import ImportRun, LegalBasis, Message, Source, SourceKind
 from .parsing import RowInput
+from .problems import Problem, problem, row_error, stored
 
 if TYPE_CHECKING:
     from brug.accounts.models import User
@@ -209,7 +211,14 @@ def source_rotate_token(*, actor: User, source: Source) -> str:
 # --- ingestion -----------------------------------------------------------------------------
 
 class RowRejected(ValueError):
-    """A row's value is unusable; the message is a sentence without the row's content."""
+    """A row's value is unusable: ``problem`` says why, without the row's content."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return str(self.problem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,24 +236,25 @@ def _string(data: Mapping[str, Any], key: str, *, max_chars: int,
     value = data.get(key)
     if value is None or value == "":
         if required:
-            raise RowRejected(_("%(field)s is missing.") % {"field": key})
+            raise RowRejected(problem(gettext_noop("%(field)s is missing."), field=key))
         return ""
     if key == "id" and isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        raise RowRejected(_("%(field)s must be text.") % {"field": key})
+        raise RowRejected(problem(gettext_noop("%(field)s must be text."), field=key))
     # NUL cannot be stored in PostgreSQL and means nothing in a message.
     value = value.replace("\x00", "").strip()
     if not value and required:
-        raise RowRejected(_("%(field)s is empty.") % {"field": key})
+        raise RowRejected(problem(gettext_noop("%(field)s is empty."), field=key))
     if len(value) > max_chars:
-        raise RowRejected(_("%(field)s is longer than %(max)s characters (%(n)s).")
-                          % {"field": key, "max": f"{max_chars:,}", "n": f"{len(value):,}"})
+        raise RowRejected(problem(gettext_noop("%(field)s is longer than %(max)s characters "
+                                               "(%(n)s)."),
+                                  field=key, max=f"{max_chars:,}", n=f"{len(value):,}"))
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise RowRejected(_("%(field)s contains characters that are not valid Unicode.")
-                          % {"field": key}) from None
+        raise RowRejected(problem(gettext_noop(
+            "%(field)s contains characters that are not valid Unicode."), field=key)) from None
     return value
 
 
@@ -257,15 +267,16 @@ def _posted_at(value: Any) -> datetime | None:
         try:
             when = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise RowRejected(_("posted_at is not an ISO 8601 date and time (for example "
-                                "2026-03-01T14:30:00+01:00).")) from None
+            raise RowRejected(problem(gettext_noop(
+                "posted_at is not an ISO 8601 date and time (for example "
+                "2026-03-01T14:30:00+01:00)."))) from None
     else:
-        raise RowRejected(_("posted_at must be text in ISO 8601 form."))
+        raise RowRejected(problem(gettext_noop("posted_at must be text in ISO 8601 form.")))
     if timezone.is_naive(when):
         try:
             when = timezone.make_aware(when)
         except (ValueError, OverflowError):
-            raise RowRejected(_("posted_at is out of range.")) from None
+            raise RowRejected(problem(gettext_noop("posted_at is out of range."))) from None
     return when
 
 
@@ -287,12 +298,14 @@ def clean_row(data: Mapping[str, Any]) -> CleanRow:
     author = _string(data, "author", max_chars=MAX_AUTHOR_CHARS)
     lang = _string(data, "lang", max_chars=16)
     if lang and not LANG_RE.match(lang):
-        raise RowRejected(_("lang must be a language code such as nl, fr or en-GB."))
+        raise RowRejected(problem(gettext_noop(
+            "lang must be a language code such as nl, fr or en-GB.")))
     # Stored as the primary language only: the model keeps up to 8 characters.
     lang = lang.split("-")[0].lower() if lang else ""
     url = _string(data, "url", max_chars=MAX_URL_CHARS)
     if url and not _is_web_address(url):
-        raise RowRejected(_("url must be a web address starting with http:// or https://."))
+        raise RowRejected(problem(gettext_noop(
+            "url must be a web address starting with http:// or https://.")))
     return CleanRow(external_id, text, author, lang, _posted_at(data.get("posted_at")), url)
 
 
@@ -372,12 +385,12 @@ def messages_ingest(*, source: Source, rows: Iterable[Mapping[str, Any] | RowInp
     for item in _numbered(rows):
         total += 1
         if item.data is None:
-            errors.append({"row": item.row, "error": item.error})
+            errors.append(row_error(item.row, item.error))
             continue
         try:
             row = clean_row(item.data)
         except RowRejected as exc:
-            errors.append({"row": item.row, "error": str(exc)})
+            errors.append(row_error(item.row, exc.problem))
             continue
         if row.external_id in seen:
             duplicates += 1
@@ -426,19 +439,23 @@ def messages_ingest(*, source: Source, rows: Iterable[Mapping[str, Any] | RowInp
     return run
 
 
-def feed_poll_failed(*, source: Source, error: str) -> ImportRun:
+def feed_poll_failed(*, source: Source, error: Problem | str) -> ImportRun:
     """Record a failed feed poll: the error on the source and as a failed import, audited.
 
-    ``error`` is a sentence about the fetch or the feed, never feed content.
+    ``error`` is about the fetch or the feed, never feed content: a ``Problem`` (stored
+    untranslated, shown in each reader's language) or a finished sentence.
     """
     now = timezone.now()
+    value = stored(error)
+    with override("en"):  # the audit log keeps one language, whoever reads it
+        reason = str(error)
     with transaction.atomic():
         Source.objects.filter(pk=source.pk).update(feed_last_polled_at=now,
-                                                   feed_last_error=error)
+                                                   feed_last_error=value)
         run = ImportRun.objects.create(source=source, channel=SourceKind.FEED,
-                                       started_at=now, finished_at=now, fatal_error=error)
-        audit_record(actor=None, action="feed.poll_failed", obj=source, reason=error,
+                                       started_at=now, finished_at=now, fatal_error=value)
+        audit_record(actor=None, action="feed.poll_failed", obj=source, reason=reason,
                      organisation_id=source.organisation_id, details={"import": run.pk})
     source.feed_last_polled_at = now
-    source.feed_last_error = error
+    source.feed_last_error = value
     return run

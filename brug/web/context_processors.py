@@ -9,7 +9,7 @@ from brug.accounts.twofactor import needs_second_factor
 
 
 def brug(request: HttpRequest) -> dict[str, Any]:
-    """Capabilities for navigation (``can.queue_view`` etc.) and the worker-care counters.
+    """Capabilities for navigation (``can.queue_view`` etc.).
 
     ``signed_in`` is true once the person passed every sign-in step (the second factor too,
     when required); before that the navigation shows only "Log out" and ``can`` is empty.
@@ -21,9 +21,5 @@ def brug(request: HttpRequest) -> dict[str, Any]:
     if signed_in and user is not None:
         can = {name.lower(): user.can(value) for name, value in vars(Cap).items()
                if name.isupper()}
-    session = getattr(request, "session", None)
-    return {
-        "can": can,
-        "signed_in": signed_in,
-        "exposure_count": session.get("brug_exposure", 0) if session is not None else 0,
-    }
+    # The exposure counter is not here: the review pages put it in their own context.
+    return {"can": can, "signed_in": signed_in}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django_htmx.http import reswap, retarget
 
 from brug.errors import BrugError
 
@@ -25,6 +26,9 @@ class BrugErrorMiddleware:
         if request.path.startswith("/api/") or wants_json:
             return JsonResponse({"error": exception.as_dict()}, status=exception.status)
         if getattr(request, "htmx", False):
+            # Into the page's message area, whatever the request targeted: the element that
+            # sent it (a form, a counter) stays, so the person can correct and try again.
             messages.error(request, exception.message)
-            return render(request, "web/partials/messages.html", status=exception.status)
+            response = render(request, "web/partials/messages.html", status=exception.status)
+            return reswap(retarget(response, "#messages"), "outerHTML")
         return render(request, "web/error.html", {"error": exception}, status=exception.status)

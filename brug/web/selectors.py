@@ -41,11 +41,9 @@ def queue_summary(*, actor: User) -> QueueSummary:
 
     Precondition: none; raises ``NotAllowed`` without ``Cap.QUEUE_VIEW``.
     """
-    if not actor.can(Cap.QUEUE_VIEW):
+    # can() is already false without an organisation; the second test tells mypy so.
+    if not actor.can(Cap.QUEUE_VIEW) or actor.organisation_id is None:
         raise NotAllowed(_("Your role does not include the review queue."))
-    if actor.organisation_id is None:
-        return QueueSummary(rows=[CategoryCount(v, str(label), 0, 0, 0)
-                                  for v, label in Category.choices], open_total=0, urgent_total=0)
     counts = {
         row["top_category"]: (row["open"], row["urgent"])
         for row in Signal.objects.filter(
@@ -57,9 +55,10 @@ def queue_summary(*, actor: User) -> QueueSummary:
         .order_by()
     }
     largest = max((open_ for open_, _urgent in counts.values()), default=0)
-    rows = [CategoryCount(category=value, label=str(label), open=counts.get(value, (0, 0))[0],
-                          urgent=counts.get(value, (0, 0))[1],
-                          share=_share(counts.get(value, (0, 0))[0], largest))
-            for value, label in Category.choices]
+    rows = []
+    for value, label in Category.choices:
+        open_, urgent = counts.get(value, (0, 0))
+        rows.append(CategoryCount(category=value, label=str(label), open=open_, urgent=urgent,
+                                  share=_share(open_, largest)))
     return QueueSummary(rows=rows, open_total=sum(r.open for r in rows),
                         urgent_total=sum(r.urgent for r in rows))

@@ -98,3 +98,30 @@ def test_administrator_resets_a_persons_sign_in(client: Client, administrator: U
     fresh = Client()
     response = fresh.post("/accounts/login/", {"username": "pw", "password": PASSWORD})
     assert response["Location"].startswith("/accounts/setup/")
+
+
+def test_an_administrator_cannot_take_over_a_superuser(client: Client, administrator: User,
+                                                       org: Organisation) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import make_user, totp_device
+
+    root = make_user(Role.ADMINISTRATOR, org, username="root", is_staff=True,
+                     is_superuser=True)
+    totp_device(root)
+    password = root.password
+    login(client, administrator)
+    assert client.get(f"/admin/accounts/user/{root.pk}/password/").status_code == 403
+    response = client.post(f"/admin/accounts/user/{root.pk}/password/", {
+        "password1": "a long new passphrase 99", "password2": "a long new passphrase 99"})
+    assert response.status_code == 403
+    client.post(f"/admin/accounts/user/{root.pk}/change/", {
+        "username": "root", "first_name": "Taken", "organisation": org.pk,
+        "role": Role.ADMINISTRATOR, "is_active": "on", "is_staff": "on"})
+    client.post("/admin/accounts/user/", {"action": "reset_sign_in",
+                                          "_selected_action": [root.pk]})
+    root.refresh_from_db()
+    assert root.password == password and root.first_name == ""
+    assert TOTPDevice.objects.filter(user=root).exists()
+    assert not AuditEntry.objects.filter(action__in=["account.changed",
+                                                     "account.sign_in_reset"]).exists()

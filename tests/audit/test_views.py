@@ -137,6 +137,13 @@ def test_reversed_dates_are_explained(dpo_client: Client) -> None:
     assert "The start date is after the end date." in body
 
 
+def test_a_bad_date_is_linked_to_its_field(dpo_client: Client) -> None:
+    body = dpo_client.get(reverse("audit:log"), {"date_from": "yesterday"}).content.decode()
+    field = body[body.index('name="date_from"') - 200:body.index('name="date_from"') + 200]
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_date_from_error"' in field
+    assert '<small class="field-error" id="id_date_from_error">' in body
+
+
 def test_pagination_with_constant_queries(dpo_client: Client, prevention_worker: User,
                                           django_assert_max_num_queries: MaxQueries,
                                           ) -> None:

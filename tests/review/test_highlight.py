@@ -44,7 +44,8 @@ def test_bad_spans_are_ignored() -> None:
     text = "short"
     evidence = [{"category": "x", "spans": [
         span(3, 99, "too long"), span(-1, 2, "negative"), {"span": "0-2", "term": "str"},
-        {"span": [True, 2], "term": "bool"}, "not a dict", span(4, 4, "empty")]},
+        {"span": [True, 2], "term": "bool"}, {"span": [0, True], "term": "bool end"},
+        "not a dict", span(4, 4, "empty")]},
         "not a dict either", {"category": "y", "spans": None}]
     notes = evidence_notes(text, evidence)  # type: ignore[arg-type]
     assert notes == []

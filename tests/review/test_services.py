@@ -214,3 +214,20 @@ def test_next_signal_skips_own_urgent(prevention_worker: User, second_reviewer: 
     assert next_signal_id(actor=prevention_worker) == later.pk
     assert next_signal_id(actor=second_reviewer) == first.pk
     assert next_signal_id(actor=second_reviewer, after=first) == later.pk
+
+
+def test_next_signal_follows_queue_order_between_open_and_awaiting(
+        prevention_worker: User, second_reviewer: User, outreach_worker: User,
+        org: Organisation) -> None:
+    source = make_source(org)
+    now = timezone.now()
+    waiting = make_signal(make_message(source), ["alienation"], created_at=now - timedelta(days=2))
+    urgent(prevention_worker, waiting)
+    serious = make_signal(make_message(source), ["hate_speech"], created_at=now)
+    newer = make_signal(make_message(source), ["alienation"], created_at=now)
+    # A more serious open signal comes before a less serious one awaiting a second reviewer...
+    assert next_signal_id(actor=second_reviewer) == serious.pk
+    # ...and at equal seriousness the older one comes first, whichever its status.
+    assert next_signal_id(actor=second_reviewer, after=serious) == waiting.pk
+    # Without the right to confirm, only open signals.
+    assert next_signal_id(actor=outreach_worker, after=serious) == newer.pk

@@ -81,6 +81,22 @@ def test_queue_shows_glossary_terms_but_not_surrounding_text(
     assert "beweging" not in html and "steunen" not in html
 
 
+def test_queue_skips_evidence_it_cannot_read(client: Client, prevention_worker: User,
+                                             org: Organisation) -> None:
+    text = "Wij steunen de 14 words beweging"
+    source = make_source(org)
+    good = glossary_evidence(text, "14 words", "White-supremacist slogan")
+    with_evidence(make_signal(make_message(source, text), ["extremist_narrative"]),
+                  ["not a dict", {"spans": "not a list"}, {"spans": [None, 3]}, *good])
+    with_evidence(make_signal(make_message(source, text), ["alienation"]),
+                  {"a": "dict, not a list"})  # type: ignore[arg-type]
+    login(client, prevention_worker)
+    response = client.get(reverse("review:queue"))
+    assert response.status_code == 200
+    assert "White-supremacist slogan" in response.content.decode()
+    assert len(response.context["page"].rows) == 2
+
+
 def test_queue_marks_awaiting_confirmation(client: Client, prevention_worker: User,
                                            org: Organisation) -> None:
     source = make_source(org)
@@ -197,6 +213,10 @@ def test_signal_page_blurs_escapes_and_highlights(client: Client, prevention_wor
     assert "Veiled reference" in html and "only meaningful in context" in html
     assert "brug-detector" in html and "0.1.0" in html
     assert "You have viewed 0 flagged messages in this session" in html
+    # categories by their names: the chip, the evidence note and the score table
+    assert '<span class="chip chip-extremist_narrative">Extremist narrative</span>' in html
+    assert "— Extremist narrative" in html
+    assert '<th scope="row">Counter speech</th>' in html
 
 
 def test_signal_page_is_audited(client: Client, prevention_worker: User, signal: Signal) -> None:
@@ -240,8 +260,11 @@ def test_author_context_messages_only_no_aggregate(client: Client, prevention_wo
     response = client.get(reverse("review:signal", args=[signal.pk]))
     html = response.content.decode()
     assert "Other messages by this pseudonymous author" in html
-    shown = [item["message"].text for item in response.context["context_messages"]]
+    items = response.context["context_messages"]
+    shown = [item["message"].text for item in items]
     assert shown == ["nog een bericht", "eerder bericht van dezelfde"]  # newest first
+    assert [(item["signal"], item["categories"]) for item in items] == [
+        (flagged, ["alienation"]), (None, [])]
     assert f"Signal {flagged.pk}" in html
     assert "heel oud bericht" not in html
     assert "van iemand anders" not in html and "andere gemeente" not in html

@@ -16,6 +16,7 @@ from brug.accounts.models import Organisation
 from brug.audit.models import AuditEntry
 from brug.sources import feeds, services, tasks
 from brug.sources.models import ImportRun, Message, Source, SourceKind
+from brug.sources.problems import problem_text
 from brug.sources.tasks import feed_poll, feeds_poll_due
 from tests.factories import make_source
 
@@ -82,7 +83,7 @@ def test_rss_feed_is_ingested(org: Organisation, server: str) -> None:
     source = _feed(org, f"{server}/rss")
     run = feeds.poll(source)
     assert (run.rows_total, run.rows_created, run.rows_rejected) == (3, 2, 1)
-    assert run.errors == [{"row": 3, "error": "id is missing."}]
+    assert [(e["row"], problem_text(e)) for e in run.errors] == [(3, "id is missing.")]
     first = Message.objects.get(source=source, external_id="post-1")
     assert first.text == "Eerste & beste\n\nHallo wereld"
     assert first.lang == "nl" and first.url == "https://example.org/p/1"
@@ -110,9 +111,10 @@ def test_broken_feed_is_recorded_not_raised(org: Organisation, server: str, path
                                             expected: str) -> None:
     source = _feed(org, f"{server}{path}")
     run = feeds.poll(source)
-    assert expected in run.fatal_error
+    assert expected in problem_text(run.fatal_error)
     source.refresh_from_db()
-    assert expected in source.feed_last_error and source.feed_last_polled_at is not None
+    assert expected in problem_text(source.feed_last_error)
+    assert source.feed_last_polled_at is not None
     entry = AuditEntry.objects.get(action="feed.poll_failed")
     assert entry.object_id == str(source.pk) and entry.organisation_id == org.pk
     assert not Message.objects.exists()
@@ -127,7 +129,7 @@ def test_unreachable_address(org: Organisation) -> None:
     result = feed_poll.call(source.pk)
     assert result is not None and result["failed"] == 1
     source.refresh_from_db()
-    assert "could not be reached" in source.feed_last_error
+    assert "could not be reached" in problem_text(source.feed_last_error)
 
 
 def test_fetch_refuses_other_schemes_and_large_bodies(server: str) -> None:
@@ -140,7 +142,7 @@ def test_fetch_refuses_other_schemes_and_large_bodies(server: str) -> None:
 def test_inactive_feed_is_not_fetched(org: Organisation, server: str) -> None:
     source = _feed(org, f"{server}/rss", active=False)
     run = feeds.poll(source)
-    assert "switched off" in run.fatal_error
+    assert "switched off" in problem_text(run.fatal_error)
     assert not Message.objects.exists()
 
 

@@ -16,7 +16,7 @@ def _good(rows: list[RowInput]) -> dict[int, dict[str, object]]:
 
 
 def _bad(rows: list[RowInput]) -> dict[int, str]:
-    return {r.row: r.error for r in rows if r.data is None}
+    return {r.row: str(r.error) for r in rows if r.data is None}
 
 
 def test_csv_with_bom_quotes_and_multiline() -> None:

@@ -17,6 +17,7 @@ from brug.privacy.crypto import pseudonym, unseal
 from brug.sources import services
 from brug.sources.models import ImportRun, LegalBasis, Message, Source, SourceKind
 from brug.sources.parsing import RowInput
+from brug.sources.problems import problem_text
 from brug.sources.services import (
     messages_ingest,
     source_activate,
@@ -202,7 +203,7 @@ def test_bad_rows_are_reported_without_content(prevention_worker: User) -> None:
     run = messages_ingest(source=source, rows=rows, channel=SourceKind.UPLOAD,
                           actor=prevention_worker)
     assert run.rows_created == 2 and run.rows_rejected == 9
-    by_row = {e["row"]: e["error"] for e in run.errors}
+    by_row = {e["row"]: problem_text(e) for e in run.errors}
     assert set(by_row) == {2, 3, 4, 5, 6, 7, 8, 9, 42}
     assert "id is missing" in by_row[2]
     assert "longer than 10,000" in by_row[4]

@@ -11,10 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from brug.accounts.models import User
 from brug.sources import services
 from brug.sources.models import ImportRun, LegalBasis, Message, Source, SourceKind
+from brug.sources.problems import problem
 from tests.factories import login, make_source
 
 
@@ -227,3 +229,71 @@ def test_upload_into_inactive_source_is_refused(client: Client,
     assert response.status_code == 400
     assert "switched off" in response.content.decode()
     assert not Message.objects.exists()
+
+
+def test_row_errors_follow_the_readers_language(client: Client, prevention_worker: User,
+                                                supervisor: User) -> None:
+    """Row errors are stored untranslated: a Dutch upload reads in French to a French reader."""
+    assert prevention_worker.organisation is not None
+    source = make_source(prevention_worker.organisation)
+    login(client, prevention_worker)
+    response = client.post(reverse("sources:upload", args=[source.pk]),
+                           {"file": SimpleUploadedFile("x.jsonl",
+                                                       b'{"id": "1", "text": "a"}\n'
+                                                       b'{"id": "2"}\n[[[\n')},
+                           headers={"accept-language": "nl"})
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    assert run.rows_rejected == 2
+    # An old row written before errors were stored untranslated: shown as it was written.
+    run.errors = [*run.errors, {"row": 9, "error": "Oude fout van 100%."}]
+    run.save(update_fields=["errors"])
+
+    reader = Client()
+    login(reader, supervisor)
+    html = reader.get(response["Location"], headers={"accept-language": "fr"}).content.decode()
+    assert '<html lang="fr"' in html
+    assert "text est manquant." in html
+    assert "La ligne 3 n&#x27;est pas du JSON valide" in html
+    assert "ontbreekt" not in html and "Regel 3" not in html and "is missing" not in html
+    assert "Oude fout van 100%." in html
+
+
+def test_feed_error_follows_the_readers_language(client: Client,
+                                                 prevention_worker: User) -> None:
+    assert prevention_worker.organisation is not None
+    source = make_source(prevention_worker.organisation, kind=SourceKind.FEED,
+                         feed_url="https://example.org/feed")
+    services.feed_poll_failed(source=source, error=problem(gettext_noop(
+        "The feed server answered with HTTP status %(status)d."), status=503))
+    run = ImportRun.objects.get()
+    login(client, prevention_worker)
+    for url in (reverse("sources:detail", args=[source.pk]),
+                reverse("sources:import", args=[run.pk])):
+        html = client.get(url, headers={"accept-language": "nl"}).content.decode()
+        assert "De feedserver antwoordde met HTTP-status 503." in html
+        assert "answered with" not in html
+    # Older rows hold a finished sentence, shown unchanged.
+    Source.objects.filter(pk=source.pk).update(feed_last_error="Old {error} text")
+    html = client.get(reverse("sources:detail", args=[source.pk]),
+                      headers={"accept-language": "nl"}).content.decode()
+    assert "Old {error} text" in html
+
+
+def test_detail_lists_imports_in_fixed_queries(client: Client, prevention_worker: User,
+                                               django_assert_max_num_queries: Any) -> None:
+    assert prevention_worker.organisation is not None
+    source = make_source(prevention_worker.organisation)
+    for _ in range(6):
+        ImportRun.objects.create(source=source, channel=SourceKind.UPLOAD,
+                                 started_by=prevention_worker, rows_total=2, rows_rejected=1,
+                                 errors=[{"row": 2, "error": "text is missing."}])
+    login(client, prevention_worker)
+    url = reverse("sources:detail", args=[source.pk])
+    client.get(url)  # warm the session and caches
+    with django_assert_max_num_queries(8) as captured:
+        html = client.get(url).content.decode()
+    assert html.count("Import ") >= 6
+    # The row errors are not loaded for a page that shows only counts.
+    assert not any('"errors"' in q["sql"] and "sources_importrun" in q["sql"]
+                   for q in captured.captured_queries)

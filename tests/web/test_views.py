@@ -175,6 +175,20 @@ def test_brug_error_renders_the_error_page(client: Client, prevention_worker: Us
     assert 'class="notice notice-error" role="alert"' in html
 
 
+def test_brug_error_on_htmx_goes_to_the_message_area(client: Client,
+                                                     prevention_worker: User) -> None:
+    login(client, prevention_worker)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    only = TOTPDevice.objects.get(user=prevention_worker)
+    response = client.post(reverse("accounts:device_remove", args=[only.pk]),
+                           headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert html.startswith('<div id="messages"') and "only authenticator app" in html
+    # Not into the element that sent the request (a form would vanish with its input).
+    assert response["HX-Retarget"] == "#messages" and response["HX-Reswap"] == "outerHTML"
+
+
 def test_navigation_waits_for_the_second_factor(client: Client, prevention_worker: User) -> None:
     from tests.factories import totp_device
     totp_device(prevention_worker)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brug.review.forms import LANGUAGE_NAMES
 from brug.review.models import Label
+from brug.review.selectors import CATEGORY_LABELS
 
 register = template.Library()
 
@@ -91,6 +92,12 @@ MODIFIER_REASONS: dict[str, Any] = {
 def _label(table: dict[str, Any], value: Any) -> str:
     key = str(value or "")
     return str(table.get(key, key))
+
+
+@register.filter
+def category_name(value: Any) -> str:
+    """A detector category (``hate_speech``) by its translated name; an unknown one as it is."""
+    return _label(CATEGORY_LABELS, value)
 
 
 @register.filter
