@@ -188,11 +188,13 @@ def test_sign_in_with_the_keyboard_only(
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(re.escape(reverse("accounts:verify"))))
+    page.wait_for_load_state("load")  # Tab presses before the new page is ready would be lost
     _tab_to(page, "token")
     page.keyboard.type(current_code(device))
     page.keyboard.press("Enter")
 
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.wait_for_load_state("load")
     assert not page.url.startswith(url(live_server, "accounts:verify"))
 
     # On the start page the first Tab stop is a visible "Skip to content" link that moves focus
