@@ -363,7 +363,7 @@ def seed_signals(team: Team, templates: list[SignalTemplate], info: DetectorInfo
 
     from brug.privacy.crypto import pseudonym, seal
     from brug.review.models import Decision
-    from brug.signals.models import PRIORITY, Signal, SignalFlag
+    from brug.signals.models import PRIORITY, Signal, SignalFlag, most_serious
     from brug.sources.models import Message
 
     rng = random.Random(seed * 1_000_003 + start)
@@ -398,8 +398,8 @@ def seed_signals(team: Team, templates: list[SignalTemplate], info: DetectorInfo
             Message.objects.bulk_create(messages, batch_size=chunk)
             signals = []
             for message, (template, status, when) in zip(messages, plans, strict=True):
-                flagged = [c for c in template.flags if c in PRIORITY]
-                top = min(flagged, key=PRIORITY.__getitem__)
+                top = most_serious(template.flags)
+                assert top is not None  # templates are flagged lines only
                 signals.append(Signal(
                     message=message, organisation_id=org_id, source_id=message.source_id,
                     lang=message.lang, priority=PRIORITY[top], top_category=top,

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from brug.accounts.models import Organisation, User
 from brug.accounts.roles import OrganisationType, Role
 from brug.privacy.crypto import pseudonym, seal
-from brug.signals.models import PRIORITY, Signal, SignalFlag
+from brug.signals.models import PRIORITY, Signal, SignalFlag, most_serious
 from brug.sources.models import LegalBasis, Message, Source, SourceKind
 
 _seq = itertools.count(1)
@@ -83,7 +83,8 @@ def make_signal(message: Message, categories: list[str] | None = None,
                 **extra: Any) -> Signal:
     """A signal as the scoring job stores it (scores and evidence shaped like the detector's)."""
     categories = categories or ["hate_speech"]
-    top = min(categories, key=PRIORITY.__getitem__)
+    top = most_serious(categories)
+    assert top is not None, "a signal needs at least one flag category"
     scores = {c: (0.9 if c in categories else 0.05) for c in
               ["violent_intent", "hate_speech", "extremist_narrative", "alienation",
                "trolling", "counter_speech"]}

@@ -14,8 +14,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brug.accounts.access import require_capability
 from brug.accounts.roles import Cap
-from brug.errors import NotAllowed
 
 from .models import AuditEntry
 from .services import audit_record
@@ -103,8 +103,8 @@ def audit_people_choices(*, actor: User) -> list[tuple[str, str]]:
 
 def ensure_can_view_audit(actor: User) -> None:
     """Raises ``NotAllowed`` unless the actor's role reads the audit log (the DPO)."""
-    if not actor.can(Cap.AUDIT_VIEW):
-        raise NotAllowed(_("Only the data-protection officer can read the audit log."))
+    require_capability(actor, Cap.AUDIT_VIEW,
+                       _("Only the data-protection officer can read the audit log."))
 
 
 def access_audit_log(*, actor: User, filters: AuditFilters, page: int = 1

@@ -21,8 +21,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
+from brug.accounts.access import require_capability
 from brug.accounts.roles import Cap
-from brug.errors import NotAllowed
 from brug.review.models import Decision, Outcome
 from brug.signals.models import SignalStatus
 from brug.sources.models import Message, Source
@@ -130,8 +130,8 @@ class SourceRetention:
 
 
 def ensure_can_view_retention(actor: User) -> None:
-    if not actor.can(Cap.RETENTION_VIEW):
-        raise NotAllowed(_("Only the data-protection officer can see retention and purges."))
+    require_capability(actor, Cap.RETENTION_VIEW,
+                       _("Only the data-protection officer can see retention and purges."))
 
 
 def retention_overview(*, actor: User, now: datetime) -> list[SourceRetention]:

@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from brug.accounts.access import require_capability
 from brug.accounts.roles import Cap
 from brug.errors import NotAllowed, NotFound
 from brug.signals.models import FLAG_CATEGORIES, Signal, SignalFlag, SignalStatus
@@ -119,9 +120,7 @@ class QueuePage:
 
 def require(actor: User, capability: str) -> None:
     """Raise ``NotAllowed`` unless the actor's role gives the capability."""
-    if not actor.can(capability):
-        raise NotAllowed(gettext("Your role does not give access to this page. Ask your "
-                                 "supervisor if you need it."))
+    require_capability(actor, capability)
 
 
 def org_id(actor: User) -> int:

@@ -16,6 +16,13 @@ FLAG_CATEGORIES = ["violent_intent", "hate_speech", "extremist_narrative", "alie
 PRIORITY = {name: rank for rank, name in enumerate(FLAG_CATEGORIES)}
 
 
+def most_serious(flags: list[str]) -> str | None:
+    """The flag that decides a signal's place in the queue (``None``: no flag makes a signal;
+    modifiers such as counter speech never do)."""
+    flagged = [c for c in flags if c in PRIORITY]
+    return min(flagged, key=PRIORITY.__getitem__) if flagged else None
+
+
 class Category(models.TextChoices):
     VIOLENT_INTENT = "violent_intent", _("Violent intent")
     HATE_SPEECH = "hate_speech", _("Hate speech")

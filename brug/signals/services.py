@@ -18,7 +18,7 @@ from django.utils import timezone
 from brug.audit.services import audit_record
 from brug.sources.models import Message
 
-from .models import FLAG_CATEGORIES, PRIORITY, Signal, SignalFlag, SignalStatus
+from .models import FLAG_CATEGORIES, PRIORITY, Signal, SignalFlag, SignalStatus, most_serious
 
 if TYPE_CHECKING:
     from brug.detection import Detector, Result
@@ -104,9 +104,9 @@ def signal_modifiers(result: Result) -> list[dict[str, Any]]:
 
 def _build_signal(message: Message, result: Result, detector: Detector) -> Signal | None:
     flags = [c for c in result.flags if c in PRIORITY]
-    if not flags:
+    top = most_serious(flags)
+    if top is None:
         return None  # modifiers alone never make a signal
-    top = min(flags, key=PRIORITY.__getitem__)
     name, _, version = result.model.partition("@")
     return Signal(
         message=message, organisation_id=message.source.organisation_id,

@@ -12,8 +12,9 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brug.accounts.access import require_capability
 from brug.accounts.roles import Cap
-from brug.errors import NotAllowed, NotFound
+from brug.errors import NotFound
 
 from .models import ImportRun, Message, Source, SourceKind
 from .services import token_digest
@@ -24,9 +25,7 @@ if TYPE_CHECKING:
 
 def _check_capability(actor: User, capability: str) -> int:
     """The actor's organisation id, if the role has ``capability``; else ``NotAllowed``."""
-    if not actor.can(capability) or actor.organisation_id is None:
-        raise NotAllowed(_("Your role does not give access to sources."))
-    return actor.organisation_id
+    return require_capability(actor, capability, _("Your role does not give access to sources."))
 
 
 def sources_for(*, actor: User) -> QuerySet[Source]:

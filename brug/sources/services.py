@@ -26,6 +26,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
+from brug.accounts.access import require_capability
 from brug.accounts.roles import Cap
 from brug.audit.services import audit_record
 from brug.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -56,11 +57,10 @@ def _require(actor: User, capability: str, source: Source | None = None) -> int:
 
     Returns the actor's organisation id.
     """
-    if not actor.can(capability) or actor.organisation_id is None:
-        raise NotAllowed(_("Your role does not allow this."))
+    organisation_id = require_capability(actor, capability, _("Your role does not allow this."))
     if source is not None and source.organisation_id != actor.organisation_id:
         raise NotFound(_("This source does not exist."))
-    return actor.organisation_id
+    return organisation_id
 
 
 def _require_active(source: Source) -> None:
