@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.http import HttpRequest
 from django.utils.translation import gettext
 
 from brug.errors import NotAllowed
@@ -22,3 +23,12 @@ def require_capability(actor: User, capability: str, refusal: str | None = None)
         raise NotAllowed(refusal or gettext("Your role does not give access to this page. Ask "
                                             "your supervisor if you need it."))
     return actor.organisation_id
+
+
+def request_actor(request: HttpRequest) -> User:
+    """The signed-in person of a request. Precondition: the view is behind ``login_required``."""
+    from .models import User
+
+    user = request.user
+    assert isinstance(user, User)  # login_required ran first
+    return user

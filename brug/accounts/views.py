@@ -7,7 +7,7 @@ Views parse input, call one service and render. Expected failures from services 
 from __future__ import annotations
 
 from base64 import b32encode
-from typing import Any, cast
+from typing import Any
 
 import segno
 from django.conf import settings
@@ -29,20 +29,15 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from brug.accounts.access import request_actor
 from brug.errors import InvalidInput, NotFound
 
 from . import selectors, services
 from .forms import CodeForm, ConfirmDeviceForm, LoginForm, PreferencesForm, ProfilePasswordForm
-from .models import User
 from .twofactor import is_verified, needs_second_factor, safe_next, second_factor_url
 
 # The device being set up lives in the session, so reloading the page keeps the same QR code.
 SETUP_SESSION_KEY = "brug_setup_device"
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in person. Precondition: the view is behind ``login_required``."""
-    return cast(User, request.user)
 
 
 def _finish_second_factor(request: HttpRequest, device: Device) -> None:
@@ -57,7 +52,7 @@ def _finish_second_factor(request: HttpRequest, device: Device) -> None:
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request)
     if request.user.is_authenticated:
-        user = _user(request)
+        user = request_actor(request)
         if needs_second_factor(request):
             return redirect(second_factor_url(user, next_url))
         return redirect(next_url)
@@ -75,7 +70,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.user_record_sign_out(actor=_user(request))
+        services.user_record_sign_out(actor=request_actor(request))
     auth_logout(request)
     messages.success(request, _("You are signed out. Take care."))
     return redirect(settings.LOGOUT_REDIRECT_URL)
@@ -86,7 +81,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_actor(request)
     next_url = safe_next(request)
     if is_verified(request):
         return redirect(next_url)
@@ -129,7 +124,7 @@ def _grouped_secret(device: TOTPDevice) -> str:
 def setup_view(request: HttpRequest) -> HttpResponse:
     """Add an authenticator app. Only without a confirmed device, or after passing the second
     factor: otherwise a stolen password would be enough to add an attacker's phone."""
-    user = _user(request)
+    user = request_actor(request)
     next_url = safe_next(request)
     has_device = user_has_device(user, confirmed=True)
     if has_device and not is_verified(request):
@@ -183,7 +178,7 @@ def _backup_codes_page(request: HttpRequest, codes: list[str], next_url: str) ->
 
 def _profile(request: HttpRequest, *, preferences: PreferencesForm | None = None,
              password: ProfilePasswordForm | None = None, status: int = 200) -> HttpResponse:
-    user = _user(request)
+    user = request_actor(request)
     context = {
         "nav": "profile",
         "person": user,
@@ -202,7 +197,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     """The person's own page; POST saves the break reminder."""
     if request.method == "GET":
         return _profile(request)
-    user = _user(request)
+    user = request_actor(request)
     form = PreferencesForm(request.POST, prefix="prefs")
     if not form.is_valid():
         return _profile(request, preferences=form, status=400)
@@ -216,7 +211,7 @@ def profile_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def password_view(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_actor(request)
     form = ProfilePasswordForm(user, request.POST, prefix="pw")
     if not form.is_valid():
         return _profile(request, password=form, status=400)
@@ -230,7 +225,7 @@ def password_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def device_remove_view(request: HttpRequest, device_id: int) -> HttpResponse:
-    services.totp_device_remove(actor=_user(request), device_id=device_id)
+    services.totp_device_remove(actor=request_actor(request), device_id=device_id)
     messages.success(request, _("The authenticator app is removed from your account."))
     return redirect("accounts:profile")
 
@@ -239,6 +234,6 @@ def device_remove_view(request: HttpRequest, device_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def backup_codes_view(request: HttpRequest) -> HttpResponse:
-    codes = services.backup_codes_replace(actor=_user(request))
+    codes = services.backup_codes_replace(actor=request_actor(request))
     return _backup_codes_page(request, codes, reverse("accounts:profile"))
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from brug.accounts.models import User
+from brug.accounts.access import request_actor
 
 from .forms import AuditFilterForm
 from .selectors import (
@@ -35,12 +35,6 @@ PROBLEMS = {
 }
 
 
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
-
-
 def _page_number(request: HttpRequest) -> int:
     try:
         return max(1, int(request.GET.get("page", "1")))
@@ -52,7 +46,7 @@ def _page_number(request: HttpRequest) -> int:
 @login_required
 @require_GET
 def log(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     ensure_can_view_audit(actor)
     form = AuditFilterForm(request.GET or None, actions=audit_action_choices(actor=actor),
                            object_types=audit_object_type_choices(actor=actor),
@@ -76,7 +70,7 @@ def _problem(result: Verification) -> str:
 @require_POST
 def verify(request: HttpRequest) -> HttpResponse:
     """Walks the whole chain (may take seconds on a big log). htmx: the banner; else a page."""
-    ensure_can_view_audit(_actor(request))
+    ensure_can_view_audit(request_actor(request))
     result = audit_verify()
     context = {"nav": "audit", "result": result, "problem": _problem(result)}
     if getattr(request, "htmx", False):

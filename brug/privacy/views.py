@@ -10,23 +10,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from brug.accounts.models import User
+from brug.accounts.access import request_actor
 from brug.errors import InvalidInput
 
 from .selectors import BAR_WIDTH, CHART_HEIGHT, retention_overview
 from .services import handle_reveal as reveal
 
 
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
-
-
 @login_required
 @require_GET
 def retention(request: HttpRequest) -> HttpResponse:
-    rows = retention_overview(actor=_actor(request), now=timezone.now())
+    rows = retention_overview(actor=request_actor(request), now=timezone.now())
     return render(request, "privacy/retention.html",
                   {"nav": "retention", "rows": rows,
                    "chart_height": CHART_HEIGHT, "bar_width": BAR_WIDTH})
@@ -42,7 +36,7 @@ def handle_reveal(request: HttpRequest) -> HttpResponse:
     except ValueError:
         raise InvalidInput(_("The form did not say which message; reload the page and try "
                              "again.")) from None
-    handle = reveal(actor=_actor(request), message_id=message_id,
+    handle = reveal(actor=request_actor(request), message_id=message_id,
                     reason=request.POST.get("reason", ""))
     context = {"handle": handle, "message_id": message_id}
     if getattr(request, "htmx", False):

@@ -5,7 +5,7 @@ parse input, call one selector or service and render. Expected failures are ``Br
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from brug.accounts.access import request_actor
 from brug.accounts.models import User
 from brug.accounts.roles import Cap
 from brug.errors import BrugError
@@ -32,11 +33,6 @@ from .models import Outcome
 
 EXPOSURE_KEY = "brug_exposure"
 STARTED_KEY = "brug_review_started"
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in person. Precondition: the view is behind ``login_required``."""
-    return cast(User, request.user)
 
 
 def _review_started(request: HttpRequest) -> datetime:
@@ -56,7 +52,7 @@ def _review_started(request: HttpRequest) -> datetime:
 
 def _care_context(request: HttpRequest) -> dict[str, Any]:
     """Worker care: exposure counter and whether to suggest a break."""
-    user = _user(request)
+    user = request_actor(request)
     started = _review_started(request)
     due = timezone.now() - started >= timedelta(minutes=user.break_reminder_minutes)
     return {"exposure_count": int(request.session.get(EXPOSURE_KEY, 0) or 0),
@@ -67,7 +63,7 @@ def _care_context(request: HttpRequest) -> dict[str, Any]:
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_actor(request)
     selectors.require(user, Cap.QUEUE_VIEW)
     sources = list(selectors.queue_sources(actor=user).values_list("id", "name"))
     form = QueueFilterForm(request.GET or None, sources=sources)
@@ -85,7 +81,7 @@ def _render_signal(request: HttpRequest, signal: Signal, *,
                    decision_form: DecisionForm | None = None,
                    confirm_form: ConfirmForm | None = None, status: int = 200) -> HttpResponse:
     """The signal page. Audits the view (message text and author context are shown)."""
-    user = _user(request)
+    user = request_actor(request)
     message = signal.message
     notes = evidence_notes(message.text, signal.evidence)
     context_messages = selectors.author_context(signal=signal)
@@ -130,7 +126,7 @@ def _context_item(message: Message) -> dict[str, Any]:
 @login_required
 @require_GET
 def signal_detail(request: HttpRequest, signal_id: int) -> HttpResponse:
-    signal = selectors.access_signal(actor=_user(request), id=signal_id)
+    signal = selectors.access_signal(actor=request_actor(request), id=signal_id)
     return _render_signal(request, signal)
 
 
@@ -146,7 +142,7 @@ def _field_error(form: DecisionForm | ConfirmForm, error: BrugError) -> bool:
 @login_required
 @require_POST
 def decide(request: HttpRequest, signal_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_actor(request)
     # The capability first: someone who may not decide learns nothing from form errors.
     selectors.require(user, Cap.SIGNAL_REVIEW)
     signal = selectors.access_signal(actor=user, id=signal_id)
@@ -189,7 +185,7 @@ def _go_next(user: User, signal: Signal) -> HttpResponse:
 @login_required
 @require_POST
 def confirm(request: HttpRequest, decision_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_actor(request)
     selectors.require(user, Cap.SIGNAL_CONFIRM_URGENT)
     decision = selectors.access_decision(actor=user, id=decision_id)
     signal = selectors.access_signal(actor=user, id=decision.signal_id)
@@ -223,7 +219,7 @@ def _safe_next(request: HttpRequest) -> str:
 @require_POST
 def exposure(request: HttpRequest) -> HttpResponse:
     """One more flagged message viewed in this session (the "Show message" button)."""
-    selectors.require(_user(request), Cap.QUEUE_VIEW)
+    selectors.require(request_actor(request), Cap.QUEUE_VIEW)
     count = int(request.session.get(EXPOSURE_KEY, 0) or 0) + 1
     request.session[EXPOSURE_KEY] = count
     if getattr(request, "htmx", False):
@@ -240,7 +236,7 @@ def exposure(request: HttpRequest) -> HttpResponse:
 @require_POST
 def break_later(request: HttpRequest) -> HttpResponse:
     """"Remind me later": the break timer starts again."""
-    selectors.require(_user(request), Cap.QUEUE_VIEW)
+    selectors.require(request_actor(request), Cap.QUEUE_VIEW)
     request.session[STARTED_KEY] = timezone.now().isoformat()
     if getattr(request, "htmx", False):
         return HttpResponse("")
@@ -250,7 +246,7 @@ def break_later(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export(request: HttpRequest) -> StreamingHttpResponse:
-    rows = services.labels_export(actor=_user(request))
+    rows = services.labels_export(actor=request_actor(request))
     stamp = timezone.localdate().isoformat()
     response = StreamingHttpResponse(jsonl_lines(rows),
                                      content_type="application/x-ndjson; charset=utf-8")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from brug.accounts.models import User
+from brug.accounts.access import request_actor
 from brug.accounts.roles import Cap
 from brug.errors import BrugError, NotAllowed
 
@@ -40,12 +40,6 @@ from .services import (
 )
 
 
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
-
-
 def _detail(source_id: int) -> HttpResponseRedirect:
     return redirect("sources:detail", pk=source_id)
 
@@ -54,7 +48,7 @@ def _detail(source_id: int) -> HttpResponseRedirect:
 @login_required
 @require_GET
 def source_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     sources = list(sources_for(actor=actor))
     rows = [{"source": s, "missing": missing_mandate_words(s)} for s in sources]
     return render(request, "sources/list.html", {
@@ -65,7 +59,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def source_create_view(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     if not actor.can(Cap.SOURCE_MANAGE):
         raise NotAllowed(_("Your role does not allow creating sources."))
     form = SourceForm(request.POST or None)
@@ -86,7 +80,7 @@ def source_create_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     source = access_source(actor=actor, id=pk)
     context = {
         "nav": "sources", "source": source, "imports": recent_imports(source=source),
@@ -103,7 +97,7 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def source_mandate(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     source = access_source(actor=actor, id=pk, capability=Cap.SOURCE_MANAGE)
     initial = {"legal_basis": source.legal_basis, "purpose": source.purpose,
                "retention_days": source.retention_days, "dpia_reference": source.dpia_reference}
@@ -124,7 +118,7 @@ def source_mandate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def source_activate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     source = access_source(actor=actor, id=pk, capability=Cap.SOURCE_MANAGE)
     try:
         source_activate(actor=actor, source=source)
@@ -138,7 +132,7 @@ def source_activate_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def source_deactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     source = access_source(actor=actor, id=pk, capability=Cap.SOURCE_MANAGE)
     source_deactivate(actor=actor, source=source)
     messages.success(request, _("The source is switched off; it accepts no messages now."))
@@ -150,7 +144,7 @@ def source_deactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def source_token(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue a new push token and show it this once (the page is not cached)."""
-    actor = _actor(request)
+    actor = request_actor(request)
     source = access_source(actor=actor, id=pk, capability=Cap.SOURCE_MANAGE)
     try:
         token = source_rotate_token(actor=actor, source=source)
@@ -168,7 +162,7 @@ def source_token(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def source_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Parse and store the file in the request (bulk, fast); scoring runs in the background."""
-    actor = _actor(request)
+    actor = request_actor(request)
     source = access_source(actor=actor, id=pk, capability=Cap.SOURCE_UPLOAD)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -192,7 +186,7 @@ def source_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     """One import's counts and row errors; htmx polls the progress part until scoring is done."""
-    run = access_import_run(actor=_actor(request), id=pk)
+    run = access_import_run(actor=request_actor(request), id=pk)
     progress = scoring_progress(run=run)
     context = {"nav": "sources", "run": run, "source": run.source, "progress": progress}
     if getattr(request, "htmx", False):
