@@ -43,22 +43,42 @@ class Cap:
     LABELS_EXPORT = "labels.export"        # reviewers' labels as training JSONL
     AUDIT_VIEW = "audit.view"              # read-only audit log
     RETENTION_VIEW = "retention.view"      # purge counts and retention settings
+    # Cases, referrals and partners (issue 4)
+    CASE_VIEW = "case.view"                # open the organisation's case files
+    CASE_OPEN = "case.open"                # open a case (from a "refer" decision or directly)
+    CASE_WORK = "case.work"                # assessment, goals, consent, team, tasks in a case
+    CONSENT_OVERRIDE = "consent.override"  # proceed without consent, with a reason (logged)
+    REFERRAL_ANSWER = "referral.answer"    # a partner accepts/declines and records outcomes
+    OFFER_VIEW = "offer.view"              # see partners' offers (no personal data)
+    OFFER_MANAGE = "offer.manage"          # list and update one's own organisation's offers
+    AGREEMENT_VIEW = "agreement.view"      # data-sharing agreements of one's organisation
+    AGREEMENT_MANAGE = "agreement.manage"  # record or end a data-sharing agreement
+    PROCESS_VIEW = "process.view"          # process definitions and the AS-IS/TO-BE report
+    PROCESS_MANAGE = "process.manage"      # upload a new version of a BPMN process
 
 
 R = Role
+_CASEWORK = frozenset({Cap.CASE_VIEW, Cap.CASE_OPEN, Cap.CASE_WORK, Cap.OFFER_VIEW,
+                       Cap.PROCESS_VIEW})
 CAPABILITIES: dict[str, frozenset[str]] = {
     R.PREVENTION_WORKER: frozenset({
         Cap.QUEUE_VIEW, Cap.SIGNAL_REVIEW, Cap.SIGNAL_CONFIRM_URGENT, Cap.SOURCE_VIEW,
-        Cap.SOURCE_UPLOAD}),
-    R.OUTREACH_WORKER: frozenset({Cap.QUEUE_VIEW, Cap.HANDLE_REVEAL}),
-    R.COUNSELLOR: frozenset(),
+        Cap.SOURCE_UPLOAD}) | _CASEWORK,
+    R.OUTREACH_WORKER: frozenset({Cap.QUEUE_VIEW, Cap.HANDLE_REVEAL}) | _CASEWORK,
+    R.COUNSELLOR: frozenset({Cap.OFFER_VIEW}),
     R.SUPERVISOR: frozenset({
         Cap.QUEUE_VIEW, Cap.SIGNAL_REVIEW, Cap.SIGNAL_CONFIRM_URGENT, Cap.HANDLE_REVEAL,
-        Cap.SOURCE_VIEW, Cap.SOURCE_UPLOAD, Cap.SOURCE_MANAGE, Cap.LABELS_EXPORT}),
-    R.PARTNER_CASEWORKER: frozenset(),
-    R.DPO: frozenset({Cap.AUDIT_VIEW, Cap.RETENTION_VIEW, Cap.SOURCE_VIEW}),
-    # Administrators run the installation (people, organisations, sources) but read no content.
-    R.ADMINISTRATOR: frozenset({Cap.SOURCE_VIEW, Cap.SOURCE_MANAGE}),
+        Cap.SOURCE_VIEW, Cap.SOURCE_UPLOAD, Cap.SOURCE_MANAGE, Cap.LABELS_EXPORT,
+        Cap.CONSENT_OVERRIDE, Cap.OFFER_MANAGE, Cap.AGREEMENT_VIEW}) | _CASEWORK,
+    # A partner sees only what was referred to it (selectors scope by referral, not by case).
+    R.PARTNER_CASEWORKER: frozenset({Cap.REFERRAL_ANSWER, Cap.OFFER_VIEW, Cap.OFFER_MANAGE}),
+    R.DPO: frozenset({Cap.AUDIT_VIEW, Cap.RETENTION_VIEW, Cap.SOURCE_VIEW, Cap.AGREEMENT_VIEW,
+                      Cap.AGREEMENT_MANAGE, Cap.PROCESS_VIEW}),
+    # Administrators run the installation (people, organisations, sources, process versions)
+    # but read no content.
+    R.ADMINISTRATOR: frozenset({Cap.SOURCE_VIEW, Cap.SOURCE_MANAGE, Cap.OFFER_VIEW,
+                                Cap.OFFER_MANAGE, Cap.AGREEMENT_VIEW, Cap.PROCESS_VIEW,
+                                Cap.PROCESS_MANAGE}),
 }
 
 
