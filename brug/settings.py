@@ -134,6 +134,8 @@ INSTALLED_APPS = [
     "brug.sources",
     "brug.signals",
     "brug.review",
+    "brug.partners",
+    "brug.cases",
     "brug.web",
     "brug.demo",
 ]
@@ -263,6 +265,10 @@ BRUG_SCORING_BATCH = env_int("BRUG_SCORING_BATCH", 256, minimum=1)
 # Periodic jobs run by `brug worker`: (task path, every N seconds).
 BRUG_FEED_POLL_SECONDS = env_int("BRUG_FEED_POLL_SECONDS", 15 * 60, minimum=10)
 BRUG_PURGE_SECONDS = env_int("BRUG_PURGE_SECONDS", 60 * 60, minimum=10)
+# Closed case files (and the messages only they hold) are deleted this long after closing.
+BRUG_CASE_RETENTION_DAYS = env_int("BRUG_CASE_RETENTION_DAYS", 730, minimum=1)
+# How often the worker fires due BPMN timers (reminders, escalations).
+BRUG_TIMER_SWEEP_SECONDS = env_int("BRUG_TIMER_SWEEP_SECONDS", 60, minimum=5)
 
 # Worker care defaults; each person can change their own break reminder.
 BRUG_BREAK_REMINDER_MINUTES = env_int("BRUG_BREAK_REMINDER_MINUTES", 45, minimum=5)
@@ -273,5 +279,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("BRUG_LOG_LEVEL", "INFO") or "INFO"},
     "loggers": {"axes": {"level": "WARNING"}, "django.tasks": {"level": "WARNING"},
-                "django_tasks_db": {"level": "WARNING"}},
+                "django_tasks_db": {"level": "WARNING"},
+                # SpiffWorkflow logs every task state change at INFO.
+                "spiff": {"level": "WARNING"}},
 }

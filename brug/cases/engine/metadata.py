@@ -1,0 +1,90 @@
+"""The small metadata file beside each BPMN file: which role and organisation each lane is.
+
+``<name>.json``::
+
+    {"key": "to_be", "title": "...", "description": "...",
+     "lanes": {"Lane_Worker": {"role": "prevention_worker", "organisation": "case"},
+               "Lane_Partner": {"role": "partner_caseworker", "organisation": "partner"}}}
+
+``organisation`` is ``case`` (the organisation that owns the case) or ``partner`` (the
+organisation the current referral was sent to). ``default_lane`` (optional) places user tasks
+that are drawn outside any lane.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .parsing import ProcessFileError, ProcessModel
+
+ROLES = {"prevention_worker", "outreach_worker", "counsellor", "supervisor",
+         "partner_caseworker", "dpo", "administrator"}
+SIDES = {"case", "partner"}
+KEY = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+
+
+@dataclass(frozen=True)
+class LaneRole:
+    role: str
+    organisation: str  # "case" or "partner"
+
+
+@dataclass(frozen=True)
+class Metadata:
+    key: str
+    title: str
+    description: str
+    lanes: dict[str, LaneRole]
+    default_lane: str | None
+
+    def lane_for(self, lane_id: str | None) -> LaneRole | None:
+        return self.lanes.get(lane_id or self.default_lane or "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "title": self.title, "description": self.description,
+                "lanes": {k: {"role": v.role, "organisation": v.organisation}
+                          for k, v in self.lanes.items()},
+                "default_lane": self.default_lane}
+
+
+def check_metadata(raw: Any, model: ProcessModel) -> Metadata:
+    """Validate the metadata against the process; every user task must land in a mapped lane."""
+    problems: list[str] = []
+    if not isinstance(raw, dict):
+        raise ProcessFileError(["The metadata must be a JSON object."])
+    key = raw.get("key")
+    if not isinstance(key, str) or not KEY.match(key):
+        problems.append("The metadata needs a 'key' of lower-case letters, digits and _.")
+    title = raw.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append("The metadata needs a 'title'.")
+    lanes: dict[str, LaneRole] = {}
+    raw_lanes = raw.get("lanes")
+    if not isinstance(raw_lanes, dict):
+        problems.append("The metadata needs 'lanes': an object from lane id to role.")
+        raw_lanes = {}
+    for lane_id, spec in raw_lanes.items():
+        if lane_id not in model.lanes:
+            problems.append(f"The metadata names lane {lane_id!r}, which the diagram lacks "
+                            f"(lanes: {', '.join(sorted(model.lanes)) or 'none'}).")
+            continue
+        if not isinstance(spec, dict) or spec.get("role") not in ROLES or \
+                spec.get("organisation") not in SIDES:
+            problems.append(f"Lane {lane_id!r} needs a role ({', '.join(sorted(ROLES))}) and "
+                            "an organisation ('case' or 'partner').")
+            continue
+        lanes[lane_id] = LaneRole(spec["role"], spec["organisation"])
+    default_lane = raw.get("default_lane")
+    if default_lane is not None and default_lane not in lanes:
+        problems.append("'default_lane' must be one of the mapped lanes.")
+    for node in model.user_tasks:
+        lane = node.lane or default_lane
+        if lane not in lanes:
+            problems.append(f"User task '{node.name}' (id {node.id}) is in no mapped lane; "
+                            "map its lane to a role.")
+    if problems:
+        raise ProcessFileError(problems)
+    return Metadata(str(key), str(title).strip(), str(raw.get("description") or ""), lanes,
+                    default_lane)
