@@ -62,6 +62,44 @@ def audit_record(*, actor: User | None, action: str, obj: Model | None = None,
 
 
 @dataclass(frozen=True)
+class Pending:
+    """One entry for ``audit_record_many`` (written by the system: no actor)."""
+
+    action: str
+    object_type: str
+    object_id: str
+    organisation_id: int | None
+    details: dict[str, Any]
+
+
+def audit_record_many(pending: list[Pending]) -> int:
+    """Append many system entries with one head lock and one bulk insert (the timer sweep).
+
+    The chain is the same as entries written one by one: each digest covers the previous one.
+    """
+    if not pending:
+        return 0
+    at = timezone.now()
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(
+            id=1, defaults={"digest": GENESIS})
+        previous, entries = head.digest, []
+        for item in pending:
+            details = json.loads(json.dumps(item.details, default=str))
+            digest = _digest(previous, at, None, "system", item.organisation_id, item.action,
+                             item.object_type, item.object_id, "", details)
+            entries.append(AuditEntry(at=at, actor=None, actor_label="system",
+                                      organisation_id=item.organisation_id, action=item.action,
+                                      object_type=item.object_type, object_id=item.object_id,
+                                      reason="", details=details, previous=previous,
+                                      digest=digest))
+            previous = digest
+        AuditEntry.objects.bulk_create(entries, batch_size=500)
+        AuditHead.objects.filter(id=1).update(digest=previous, count=head.count + len(entries))
+    return len(entries)
+
+
+@dataclass(frozen=True)
 class Verification:
     ok: bool
     checked: int

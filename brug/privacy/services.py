@@ -39,9 +39,9 @@ def retention_purge(*, actor: User | None = None, now: datetime | None = None
     "dismiss"). A deleted message takes its signal, flags and decisions with it (cascade).
 
     Kept on purpose: messages whose signal's latest decision is monitor, outreach, refer or
-    urgent. Those moved on to casework; casework data gets its own retention rules later (they
-    are not this purge's business, and deleting them here would pull evidence from under an
-    open case).
+    urgent. Those moved on to casework: closed case files expire after
+    ``BRUG_CASE_RETENTION_DAYS`` and take the messages only they hold with them
+    (``brug.cases.retention``, run at the end of this purge).
 
     Works in batches of ``PURGE_BATCH`` ids, each batch in its own transaction, so 100k
     messages never sit in memory and a long purge does not lock the database for long; the
@@ -49,9 +49,12 @@ def retention_purge(*, actor: User | None = None, now: datetime | None = None
     ``actor`` is None for the scheduled job; ``now`` exists for tests and dry runs.
     Writes a content-free audit entry per source when something was deleted or a person ran it.
     """
+    from brug.cases.retention import cases_purge_expired
+
     now = now or timezone.now()
-    return [_purge_source(source, now=now, actor=actor)
-            for source in sources_with_retention()]
+    runs = [_purge_source(source, now=now, actor=actor) for source in sources_with_retention()]
+    cases_purge_expired(now=now, actor=actor)
+    return runs
 
 
 def _purge_source(source: Source, *, now: datetime, actor: User | None) -> PurgeRun:

@@ -30,7 +30,7 @@ REASON_MIN_CHARS = 10
 DECIDABLE = (SignalStatus.OPEN, SignalStatus.MONITORING)
 
 
-def _clean_reason(reason: str) -> str:
+def clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < REASON_MIN_CHARS:
         # One whole sentence (no inserted words) so translators can word it naturally.
@@ -73,7 +73,7 @@ def signal_decide(*, actor: User, signal: Signal, labels: Iterable[str], outcome
     if outcome not in Outcome.values:
         raise InvalidInput(_("Choose what happens next (a decision)."), code="invalid_outcome",
                            field="outcome")
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     legal_ground = (legal_ground or "").strip()
     if outcome == Outcome.MONITOR:
         if recheck_on is None or recheck_on <= timezone.localdate():
@@ -113,6 +113,11 @@ def signal_decide(*, actor: User, signal: Signal, labels: Iterable[str], outcome
                               "from_status": previous, "status": locked.status,
                               "recheck_on": recheck_on,
                               "legal_ground_recorded": bool(decision.legal_ground)})
+        if outcome == Outcome.REFER:
+            from brug.cases.services import case_open_for_signal
+
+            # Same transaction: a refer decision without its case would be a lost referral.
+            case_open_for_signal(actor=actor, signal=locked, decision=decision)
     signal.status, signal.recheck_on = locked.status, locked.recheck_on
     return decision
 
@@ -126,7 +131,7 @@ def signal_confirm_urgent(*, actor: User, decision: Decision, confirm: bool,
     still unconfirmed, and the actor is not the person who made it (four eyes).
     """
     require(actor, Cap.SIGNAL_CONFIRM_URGENT)
-    reason = _clean_reason(reason)
+    reason = clean_reason(reason)
     with transaction.atomic():
         locked = (Decision.objects.select_for_update()
                   .filter(pk=decision.pk, signal__organisation_id=org_id(actor))

@@ -160,9 +160,10 @@ def decide(request: HttpRequest, signal_id: int) -> HttpResponse:
         raise
     outcome = data["outcome"]
     if outcome == Outcome.REFER:
-        messages.success(request, _("Decision recorded: refer. Opening a case from a referral "
-                                    "comes in a later version; for now the decision is on "
-                                    "record and nothing was sent to anyone."))
+        case = signal.cases.order_by("-opened_at").first()
+        messages.success(request, _("Decision recorded: refer. The signal is in case "
+                                    "%(case)s; its first task is in the inbox. Nothing was sent "
+                                    "to anyone yet.") % {"case": case.reference if case else ""})
     elif outcome == Outcome.URGENT:
         messages.success(request, _("Urgent decision recorded. A different reviewer must now "
                                     "confirm or reject it."))

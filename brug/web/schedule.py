@@ -54,6 +54,7 @@ def periodic_jobs() -> list[PeriodicJob]:
         PeriodicJob("brug.sources.tasks.feeds_poll_due", settings.BRUG_FEED_POLL_SECONDS),
         PeriodicJob("brug.privacy.tasks.retention_purge_job", settings.BRUG_PURGE_SECONDS),
         PeriodicJob("brug.signals.tasks.monitoring_recheck_due", HOUR),
+        PeriodicJob("brug.cases.tasks.process_timers_due", settings.BRUG_TIMER_SWEEP_SECONDS),
     ]
 
 

@@ -23,6 +23,7 @@ from brug.signals.models import SignalStatus
 from brug.sources.models import ImportRun, SourceKind
 
 from ..factories import login, make_message, make_signal, make_source, make_user
+from ..partners.helpers import make_agreement, make_offer
 
 LOGIN = "login"          # any signed-in person
 PUBLIC = "public"        # no sign-in needed
@@ -88,6 +89,19 @@ PAGES = [
          data=lambda o: {"message_id": o["signal"].message_id,
                          "reason": "Matrix test: outreach needs the handle."},
          org_object=True),
+    Page("partners:offers", "get", Cap.OFFER_VIEW),
+    Page("partners:offer_create", "get", Cap.OFFER_MANAGE),
+    Page("partners:offer_edit", "get", Cap.OFFER_MANAGE, lambda o: {"pk": o["offer"].pk},
+         org_object=True),
+    Page("partners:offer_capacity", "post", Cap.OFFER_MANAGE,
+         lambda o: {"pk": o["offer"].pk}, data=lambda o: {"capacity": "4"}, org_object=True),
+    Page("partners:agreements", "get", Cap.AGREEMENT_VIEW),
+    Page("partners:agreement_create", "get", Cap.AGREEMENT_MANAGE),
+    # Outsiders (given the supervisor role below) lack AGREEMENT_MANAGE, so they get 403 here;
+    # tests/partners checks that a DPO of a non-party organisation gets 404.
+    Page("partners:agreement_end", "post", Cap.AGREEMENT_MANAGE,
+         lambda o: {"pk": o["agreement"].pk},
+         data=lambda o: {"reason": "Matrix test: the agreement ends."}),
     Page("admin:index", "get", STAFF_ADMIN),
     Page("api:push", "post", TOKEN),
     Page("api:health", "get", PUBLIC),
@@ -124,7 +138,8 @@ def test_every_page_is_in_the_matrix() -> None:
 
 
 @pytest.fixture
-def objects(org: Any, prevention_worker: User, second_reviewer: User) -> dict[str, Any]:
+def objects(org: Any, partner_org: Any, prevention_worker: User,
+            second_reviewer: User) -> dict[str, Any]:
     source = make_source(org)
     push = make_source(org, kind=SourceKind.PUSH)
     signal = make_signal(make_message(source, "Matrix message", author="@matrix"),
@@ -137,7 +152,8 @@ def objects(org: Any, prevention_worker: User, second_reviewer: User) -> dict[st
                                      legal_ground="Matrix test: imminent danger.")
     run = ImportRun.objects.create(source=source, channel=SourceKind.UPLOAD)
     return {"source": source, "push": push, "signal": signal, "urgent": urgent,
-            "import": run}
+            "import": run, "offer": make_offer(org),
+            "agreement": make_agreement(org, partner_org)}
 
 
 def _request(client: Client, page: Page, objs: dict[str, Any]) -> Any:

@@ -8,9 +8,11 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from brug.cases.retention import cases_due
 from brug.privacy.selectors import due_counts, sources_with_retention
 from brug.privacy.services import retention_purge
 
@@ -35,6 +37,8 @@ class Command(BaseCommand):
                     f"{flagged.get(source.pk, 0)} signals with them")
             self.stdout.write(f"dry run: {sum(due.values())} messages would be deleted "
                               f"from {len(sources)} sources")
+            self.stdout.write(f"dry run: {len(cases_due(now))} closed cases are past "
+                              f"{settings.BRUG_CASE_RETENTION_DAYS} days and would be deleted")
             return
         runs = retention_purge()
         for run in runs:
