@@ -360,13 +360,15 @@ def test_decide_urgent_without_legal_ground_shows_error(client: Client, preventi
     assert signal.status == SignalStatus.OPEN
 
 
-def test_refer_says_case_comes_later(client: Client, prevention_worker: User,
-                                     signal: Signal) -> None:
+def test_refer_opens_a_case_and_says_which(client: Client, prevention_worker: User,
+                                           signal: Signal) -> None:
     login(client, prevention_worker)
     response = client.post(reverse("review:decide", args=[signal.pk]), {
         "labels": ["extremist_narrative"], "outcome": "refer",
         "reason": "Young person drifting, partner should offer support"}, follow=True)
-    assert "comes in a later version" in response.content.decode()
+    case = signal.cases.get()
+    assert case.process.definition.key == "to_be"
+    assert f"The signal is in case {case.reference}" in response.content.decode()
 
 
 def test_urgent_four_eyes_through_pages(client: Client, prevention_worker: User,
