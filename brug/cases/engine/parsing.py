@@ -228,6 +228,10 @@ def inspect(data: bytes) -> ProcessModel:
             expressions.check(text)
         except expressions.ExpressionError as exc:
             problems.append(f"{_label(owner)}: {exc}")
+            continue
+        mismatch = _timer_mismatch(_local(expr_el.tag), expressions.unwrap(text))
+        if mismatch:
+            problems.append(f"{_label(owner)}: {mismatch}")
 
     if problems:
         raise ProcessFileError(problems)
@@ -236,6 +240,20 @@ def inspect(data: bytes) -> ProcessModel:
     # Let SpiffWorkflow build the spec once, so its own checks run at import time too.
     build_spec(data, model)
     return model
+
+
+def _timer_mismatch(tag: str, text: str) -> str:
+    """A date timer must give a moment, a duration timer a duration (else the run would fail)."""
+    is_duration = text.upper().startswith("P") or text.startswith("days(")
+    is_moment = text.startswith("working_days(") or bool(
+        expressions._ISO_LITERAL.match(text) and text[:1].isdigit())
+    if tag == "timeDate" and is_duration:
+        return "a date timer (timeDate) needs a moment such as working_days(5) or an ISO date, " \
+               f"not the duration {text!r}; use timeDuration for durations."
+    if tag == "timeDuration" and is_moment:
+        return "a duration timer (timeDuration) needs a duration such as P14D or days(14), " \
+               f"not the moment {text!r}; use timeDate for moments."
+    return ""
 
 
 def _in_extension(el: Any) -> bool:

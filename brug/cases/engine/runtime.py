@@ -19,7 +19,6 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock, expressions
@@ -131,14 +130,14 @@ class Run:
     def advance(self) -> None:
         try:
             self.workflow.do_engine_steps(did_complete_task=self._record)
-        except (SpiffWorkflowException, expressions.ExpressionError) as exc:
+        except Exception as exc:  # any engine failure belongs to the instance, not to Brug
             raise ProcessRunError(_explain(exc)) from exc
 
     def fire_timers(self) -> None:
         """Let due timers fire and carry on (the periodic sweep calls this)."""
         try:
             self.workflow.refresh_timers()
-        except (SpiffWorkflowException, expressions.ExpressionError) as exc:
+        except Exception as exc:  # any engine failure belongs to the instance, not to Brug
             raise ProcessRunError(_explain(exc)) from exc
         self.advance()
 
@@ -148,7 +147,7 @@ class Run:
         task.data.update(variables or {})
         try:
             task.run()
-        except (SpiffWorkflowException, expressions.ExpressionError) as exc:
+        except Exception as exc:  # any engine failure belongs to the instance, not to Brug
             raise ProcessRunError(_explain(exc)) from exc
         step = self._record(task)
         self.advance()
@@ -194,7 +193,8 @@ class Run:
                 if moment.tzinfo is None:
                     moment = moment.replace(tzinfo=datetime.UTC)
                 moments.append(moment)
-        return min(moments) if moments else None
+        # SpiffWorkflow fires a timer only once the clock is strictly past its moment.
+        return min(moments) + datetime.timedelta(microseconds=1) if moments else None
 
     # --- internals ------------------------------------------------------------------------
 
