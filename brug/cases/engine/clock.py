@@ -8,7 +8,18 @@ Tests and the demo move both together with ``time_machine``.
 from __future__ import annotations
 
 import datetime
+import os
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
+
+
+def local_zone() -> datetime.tzinfo:
+    """The zone for dates a process file writes without offset: the server's (Django sets TZ
+    from TIME_ZONE), with its daylight-saving rules; UTC when unknown."""
+    try:
+        return ZoneInfo(os.environ.get("TZ") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return datetime.UTC

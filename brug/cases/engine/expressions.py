@@ -99,8 +99,10 @@ def _check_node(node: ast.AST) -> None:
         raise ExpressionError(f"Expressions may not use {type(node).__name__}.")
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            called = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
             raise ExpressionError(
-                "Only these functions may be called: " + ", ".join(sorted(FUNCTIONS)) + ".")
+                f"{called}() may not be called. Only these functions may be called: "
+                + ", ".join(sorted(FUNCTIONS)) + ".")
         if node.keywords:
             raise ExpressionError("Function calls take positional arguments only.")
     if isinstance(node, ast.Name) and node.id.startswith("_"):
@@ -119,9 +121,23 @@ def evaluate(expression: str, data: Mapping[str, Any]) -> Any:
     """Evaluate ``expression`` over the task ``data`` (names not in the data are ``None``)."""
     text = unwrap(expression)
     if _ISO_LITERAL.match(text):
-        return text
+        return _explicit_zone(text)
     tree = parse(text)
     return _eval(tree.body, data)
+
+
+def _explicit_zone(text: str) -> str:
+    """A date(-time) written without offset, in the local zone made explicit: SpiffWorkflow
+    would read it with an offset frozen when it was imported, ``next_timer_at`` as UTC."""
+    if not text[:1].isdigit():
+        return text  # a duration
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        return text
+    return moment.replace(tzinfo=clock.local_zone()).isoformat()
 
 
 def _eval(node: ast.AST, data: Mapping[str, Any]) -> Any:

@@ -65,10 +65,14 @@ def check_metadata(raw: Any, model: ProcessModel) -> Metadata:
     if not isinstance(raw_lanes, dict):
         problems.append("The metadata needs 'lanes': an object from lane id to role.")
         raw_lanes = {}
+    # The process id stands for the whole pool: files drawn without lanes map it as a lane
+    # and name it as default_lane.
+    known = {*model.lanes, model.process_id}
     for lane_id, spec in raw_lanes.items():
-        if lane_id not in model.lanes:
+        if lane_id not in known:
             problems.append(f"The metadata names lane {lane_id!r}, which the diagram lacks "
-                            f"(lanes: {', '.join(sorted(model.lanes)) or 'none'}).")
+                            f"(lanes: {', '.join(sorted(model.lanes)) or 'none'}; or the "
+                            f"process id {model.process_id!r} for the whole pool).")
             continue
         if not isinstance(spec, dict) or spec.get("role") not in ROLES or \
                 spec.get("organisation") not in SIDES:

@@ -44,6 +44,7 @@ PASSIVE = {
     "conditionExpression", "timerEventDefinition", "timeDate", "timeDuration", "dataObject",
     "dataObjectReference", "dataInputAssociation", "dataOutputAssociation", "sourceRef",
     "targetRef", "property", "ioSpecification", "inputSet", "outputSet",
+    "script",  # only inside a scriptTask, which is reported itself
 }
 WHY = {
     "scriptTask": "Brug runs no script text from process files; use a service task with an "
@@ -127,6 +128,19 @@ def _label(el: Any) -> str:
     return f"{_local(el.tag)} '{name}' (id {ident})" if name else f"{_local(el.tag)} (id {ident})"
 
 
+def _owner(el: Any) -> str:
+    """The label of the nearest flow element around ``el`` (itself included): inner parts
+    such as timeCycle or camunda:script have no id of their own."""
+    node = el
+    while node is not None:
+        local = _local(node.tag)
+        if node.get("id") and etree.QName(node).namespace == BPMN_NS and \
+                local != "extensionElements" and not local.endswith("EventDefinition"):
+            return _label(node)
+        node = node.getparent()
+    return _label(el)
+
+
 def read_xml(data: bytes) -> Any:
     """Parse the bytes safely (no entities, no network, bounded size)."""
     if len(data) > MAX_BPMN_BYTES:
@@ -149,9 +163,12 @@ def inspect(data: bytes) -> ProcessModel:
     processes = root.findall(f"{{{BPMN_NS}}}process")
     executable = [p for p in processes if p.get("isExecutable", "true") != "false"]
     if len(executable) != 1:
+        drafts = [p.get("id") or "?" for p in processes if p.get("isExecutable") == "false"]
+        hint = (f" Process {', '.join(drafts)} is marked isExecutable=\"false\"; tick "
+                "'Executable' in the modeller." if not executable and drafts else "")
         raise ProcessFileError([
             "The file must contain exactly one executable process (one pool with a process); "
-            f"found {len(executable)}."])
+            f"found {len(executable)}.{hint}"])
     process = executable[0]
     pid = process.get("id") or ""
     if pid in ("Start", "End") or not pid:
@@ -172,13 +189,14 @@ def inspect(data: bytes) -> ProcessModel:
         namespace = etree.QName(el).namespace
         if namespace == CAMUNDA_MODEL_NS:
             if local in CAMUNDA_REFUSED:
-                problems.append(f"camunda:{local} inside {_label(el.getparent())} is not "
-                                "supported: Brug runs no scripts or listeners from files.")
+                problems.append(f"camunda:{local} in {_owner(el)} is not supported: Brug "
+                                "runs no scripts or listeners from files.")
             continue
         if namespace != BPMN_NS or _in_extension(el):
             continue
         if local in WHY:
-            problems.append(f"Unsupported element {_label(el)}: {WHY[local]}")
+            where = _label(el) if el.get("id") else f"{local} in {_owner(el)}"
+            problems.append(f"Unsupported element {where}: {WHY[local]}")
             continue
         if local.endswith("EventDefinition") and local != "timerEventDefinition":
             problems.append(f"Unsupported element {_label(el)} in {_label(el.getparent())}: "

@@ -117,7 +117,7 @@ class Run:
         engine = BrugScriptEngine(on_handler)
         try:
             workflow = SERIALIZER.deserialize_json(state)
-        except (ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # whatever its shape, the state is unreadable
             raise ProcessRunError(f"The saved process state cannot be read: {exc}") from exc
         workflow.script_engine = engine
         return cls(bpmn, model, workflow, engine)
@@ -218,7 +218,7 @@ class Run:
 
 def _explain(exc: Exception) -> str:
     task = getattr(exc, "task", None)
-    spec = getattr(task, "task_spec", None)
+    spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
     where = ""
     if spec is not None:
         where = f" at {getattr(spec, 'bpmn_name', None) or ''} (id {spec.bpmn_id})"

@@ -83,7 +83,8 @@ def _walk(bpmn: bytes, model: ProcessModel, case: dict[str, Any], result: CaseRe
         elif "wait" in step:
             parsed = TimerEventDefinition.parse_iso_duration(str(step["wait"]))
             delta = TimerEventDefinition.get_timedelta_from_start(parsed, clock.now())
-            traveller.shift(delta)
+            # SpiffWorkflow fires a timer once the clock is strictly past its moment.
+            traveller.shift(delta + datetime.timedelta(microseconds=1))
             run.fire_timers()
         elif "ready" in step:
             if sorted(step["ready"]) != ready:
