@@ -10,6 +10,8 @@ urlpatterns = [
     path("review/", include("brug.review.urls")),
     path("audit/", include("brug.audit.urls")),
     path("privacy/", include("brug.privacy.urls")),
+    path("partners/", include("brug.partners.urls")),
+    path("cases/", include("brug.cases.urls")),
     path("api/", include("brug.sources.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

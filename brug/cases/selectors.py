@@ -88,7 +88,8 @@ def cases_for(actor: User, *, status: str | None = CaseStatus.OPEN,
         qs = qs.filter(status=status)
     if mine:
         qs = qs.filter(Q(owner=actor) | Q(team=actor)).distinct()
-    return qs.annotate(open_steps=Count("steps", filter=Q(steps__status=StepStatus.OPEN)))
+    return qs.annotate(open_steps=Count("steps", filter=Q(steps__status=StepStatus.OPEN),
+                                           distinct=True))
 
 
 def referrals_received(actor: User) -> QuerySet[Referral]:

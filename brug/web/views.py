@@ -13,8 +13,22 @@ from brug.accounts.roles import Cap, Role
 
 from .selectors import queue_summary
 
-# Roles whose workspace (case management, counselling) is not built yet.
-WORKSPACE_LATER = {Role.COUNSELLOR, Role.PARTNER_CASEWORKER}
+# Roles whose workspace (counselling) is not built yet.
+WORKSPACE_LATER = {Role.COUNSELLOR}
+
+
+def _casework(user: User) -> dict[str, Any]:
+    """The inbox count for everyone in an organisation; open cases for case workers."""
+    from brug.cases.models import Case, CaseStatus
+    from brug.cases.selectors import inbox
+
+    if user.organisation_id is None:
+        return {}
+    context: dict[str, Any] = {"inbox_count": inbox(user).count()}
+    if user.can(Cap.CASE_VIEW):
+        context["open_cases"] = Case.objects.filter(organisation_id=user.organisation_id,
+                                                    status=CaseStatus.OPEN).count()
+    return context
 
 
 @login_required
@@ -25,5 +39,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "summary": queue_summary(actor=user) if user.can(Cap.QUEUE_VIEW) else None,
         "workspace_later": user.role in WORKSPACE_LATER,
         "no_organisation": user.organisation_id is None,
+        **_casework(user),
     }
     return render(request, "web/home.html", context)

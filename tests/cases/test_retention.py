@@ -39,7 +39,7 @@ def test_expired_closed_cases_go_with_their_messages_open_ones_stay(
         prevention_worker: User, org: Organisation, capsys: pytest.CaptureFixture[str]) -> None:
     expired, expired_signal = _case(prevention_worker, org, closed_days_ago=31, author="@a")
     recent, recent_signal = _case(prevention_worker, org, closed_days_ago=5, author="@b")
-    still_open, open_signal = _case(prevention_worker, org, closed_days_ago=None, author="@c")
+    still_open, _ = _case(prevention_worker, org, closed_days_ago=None, author="@c")
     # A message held by an expired case AND an open one stays.
     still_open.signals.add(expired_signal)
 
@@ -60,7 +60,7 @@ def test_expired_closed_cases_go_with_their_messages_open_ones_stay(
 @override_settings(BRUG_CASE_RETENTION_DAYS=30)
 def test_a_message_held_only_by_an_expired_case_is_deleted(
         prevention_worker: User, org: Organisation) -> None:
-    _case_, signal = _case(prevention_worker, org, closed_days_ago=40, author="@d")
+    _, signal = _case(prevention_worker, org, closed_days_ago=40, author="@d")
     retention_purge()
     assert not Message.objects.filter(pk=signal.message_id).exists()
     assert not Signal.objects.filter(pk=signal.pk).exists()

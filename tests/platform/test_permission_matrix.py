@@ -18,6 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from brug.accounts.models import User
 from brug.accounts.roles import Cap, Role, role_can
+from brug.cases.models import ProcessStep, StepStatus
+from brug.cases.services import case_open, consent_record, goal_add, referral_send
 from brug.review.models import Decision, Outcome
 from brug.signals.models import SignalStatus
 from brug.sources.models import ImportRun, SourceKind
@@ -29,6 +31,7 @@ LOGIN = "login"          # any signed-in person
 PUBLIC = "public"        # no sign-in needed
 STAFF_ADMIN = "admin"    # Django admin: is_staff administrators only
 TOKEN = "token"          # push API: a source token, never a session
+STEP = "step"            # an inbox task: only the step's role in the step's organisation
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Page:
     kwargs: Callable[[dict[str, Any]], dict[str, Any]] = lambda objs: {}
     data: Callable[[dict[str, Any]], dict[str, Any]] = lambda objs: {}
     org_object: bool = False     # names one object of the organisation: outsiders get 404
+    # Roles refused with 404 rather than 403 (the object is not theirs to know about).
+    hidden_from: frozenset[str] = frozenset()
 
 
 PAGES = [
@@ -102,6 +107,33 @@ PAGES = [
     Page("partners:agreement_end", "post", Cap.AGREEMENT_MANAGE,
          lambda o: {"pk": o["agreement"].pk},
          data=lambda o: {"reason": "Matrix test: the agreement ends."}),
+    Page("cases:list", "get", Cap.CASE_VIEW),
+    Page("cases:open", "get", Cap.CASE_OPEN),
+    Page("cases:detail", "get", Cap.CASE_VIEW, lambda o: {"pk": o["case"].pk},
+         org_object=True),
+    Page("cases:consent", "post", Cap.CASE_WORK, lambda o: {"pk": o["case"].pk},
+         data=lambda o: {"status": "given"}, org_object=True),
+    Page("cases:goal_add", "post", Cap.CASE_WORK, lambda o: {"pk": o["case"].pk},
+         data=lambda o: {"text": "Matrix goal"}, org_object=True),
+    Page("cases:goal_update", "post", Cap.CASE_WORK, lambda o: {"pk": o["goal"].pk},
+         data=lambda o: {"status": "achieved"}, org_object=True),
+    Page("cases:team", "post", Cap.CASE_WORK, lambda o: {"pk": o["case"].pk},
+         data=lambda o: {"owner": o["case"].owner_id}, org_object=True),
+    Page("cases:diagram", "get", Cap.CASE_VIEW, lambda o: {"pk": o["case"].pk},
+         org_object=True),
+    Page("cases:inbox", "get", LOGIN),
+    Page("cases:task", "get", STEP, lambda o: {"pk": o["step"].pk}, org_object=True),
+    Page("cases:referrals", "get", Cap.REFERRAL_ANSWER),
+    # The case side sees its referrals; a partner caseworker sees only referrals sent to its
+    # own organisation, so this one (sent elsewhere) is a 404 for them.
+    Page("cases:referral", "get", Cap.CASE_VIEW, lambda o: {"pk": o["referral"].pk},
+         org_object=True, hidden_from=frozenset({Role.PARTNER_CASEWORKER})),
+    Page("cases:processes", "get", Cap.PROCESS_VIEW),
+    Page("cases:process", "get", Cap.PROCESS_VIEW, lambda o: {"pk": o["definition"].pk}),
+    Page("cases:process_diagram", "get", Cap.PROCESS_VIEW,
+         lambda o: {"pk": o["definition"].pk}),
+    Page("cases:process_upload", "get", Cap.PROCESS_MANAGE),
+    Page("cases:report", "get", Cap.PROCESS_VIEW),
     Page("admin:index", "get", STAFF_ADMIN),
     Page("api:push", "post", TOKEN),
     Page("api:health", "get", PUBLIC),
@@ -151,9 +183,19 @@ def objects(org: Any, partner_org: Any, prevention_worker: User,
                                      reason="Matrix test: explicit threat.",
                                      legal_ground="Matrix test: imminent danger.")
     run = ImportRun.objects.create(source=source, channel=SourceKind.UPLOAD)
+    case = case_open(actor=prevention_worker, subject_label="Matrix client",
+                     observation="Matrix test: a worker's own observation.")
+    goal = goal_add(actor=prevention_worker, case_id=case.pk, text="Matrix goal")
+    consent_record(actor=prevention_worker, case_id=case.pk, status="given")
+    agreement = make_agreement(org, partner_org)
+    referral = referral_send(actor=prevention_worker, case_id=case.pk,
+                             offer_id=make_offer(partner_org).pk,
+                             summary="Matrix test: a referral to the partner organisation.")
+    step = ProcessStep.objects.get(case=case, status=StepStatus.OPEN)
     return {"source": source, "push": push, "signal": signal, "urgent": urgent,
             "import": run, "offer": make_offer(org),
-            "agreement": make_agreement(org, partner_org)}
+            "agreement": agreement, "case": case, "goal": goal,
+            "referral": referral, "step": step, "definition": case.process.definition}
 
 
 def _request(client: Client, page: Page, objs: dict[str, Any]) -> Any:
@@ -170,6 +212,8 @@ def _expected(role: str, page: Page, user: User) -> bool:
         return user.is_staff
     if page.need == TOKEN:
         return False
+    if page.need == STEP:
+        return role == "prevention_worker"  # the open step is the worker's assessment
     return role_can(role, page.need)
 
 
@@ -189,6 +233,8 @@ def test_role_matrix(role: str, org: Any, objects: dict[str, Any]) -> None:
             ok = status == 403
         elif allowed:
             ok = status < 500 and status not in (401, 403, 404)
+        elif page.need == STEP or role in page.hidden_from:
+            ok = status == 404
         else:
             ok = status == 403
         if not ok:

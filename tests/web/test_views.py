@@ -76,14 +76,24 @@ def test_dpo_sees_audit_and_retention_not_the_queue(client: Client, dpo: User,
     assert "queue-total" not in html and "Open the review queue" not in html
 
 
-@pytest.mark.parametrize("persona", ["counsellor", "partner_caseworker"])
-def test_counsellors_and_partners_are_told_their_workspace_comes_later(
-        client: Client, persona: str, request: pytest.FixtureRequest, org: Organisation) -> None:
+def test_counsellors_are_told_their_workspace_comes_later(
+        client: Client, counsellor: User, org: Organisation) -> None:
     _open_signals(org, 2)
-    login(client, request.getfixturevalue(persona))
+    login(client, counsellor)
     html = client.get(HOME).content.decode()
-    assert "Your workspace arrives with case management and counselling." in html
+    assert "Your workspace arrives with counselling." in html
     assert "queue-total" not in html
+    assert f'href="{reverse("review:queue")}"' not in html
+
+
+def test_partners_see_their_inbox_and_referrals_not_the_queue(
+        client: Client, partner_caseworker: User, org: Organisation) -> None:
+    _open_signals(org, 2)
+    login(client, partner_caseworker)
+    html = client.get(HOME).content.decode()
+    assert "Your workspace arrives" not in html
+    assert f'href="{reverse("cases:inbox")}"' in html
+    assert f'href="{reverse("cases:referrals")}"' in html
     assert f'href="{reverse("review:queue")}"' not in html
 
 
