@@ -120,13 +120,15 @@ def test_failing_job_does_not_stop_the_worker(test_schedule: list[PeriodicJob],
 
 
 def test_the_real_schedule(db: None) -> None:
-    with override_settings(BRUG_FEED_POLL_SECONDS=120, BRUG_PURGE_SECONDS=900):
+    with override_settings(BRUG_FEED_POLL_SECONDS=120, BRUG_PURGE_SECONDS=900,
+                           BRUG_TIMER_SWEEP_SECONDS=30):
         planned = {job.path: job.every for job in periodic_jobs()}
     assert planned == {"brug.sources.tasks.feeds_poll_due": 120,
                        "brug.privacy.tasks.retention_purge_job": 900,
-                       "brug.signals.tasks.monitoring_recheck_due": 3600}
-    # Our own periodic job loads; the others' may be missing while they are being written.
-    assert PeriodicJob("brug.privacy.tasks.retention_purge_job", 900).load() is not None
+                       "brug.signals.tasks.monitoring_recheck_due": 3600,
+                       "brug.cases.tasks.process_timers_due": 30}
+    for path, every in planned.items():
+        assert PeriodicJob(path, every).load() is not None
 
 
 @ran_by_the_worker
