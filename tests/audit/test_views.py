@@ -141,7 +141,7 @@ def test_a_bad_date_is_linked_to_its_field(dpo_client: Client) -> None:
     body = dpo_client.get(reverse("audit:log"), {"date_from": "yesterday"}).content.decode()
     field = body[body.index('name="date_from"') - 200:body.index('name="date_from"') + 200]
     assert 'aria-invalid="true"' in field and 'aria-describedby="id_date_from_error"' in field
-    assert '<small class="field-error" id="id_date_from_error">' in body
+    assert '<small class="field-error" id="id_date_from_error" role="alert">' in body
 
 
 def test_pagination_with_constant_queries(dpo_client: Client, prevention_worker: User,
