@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
