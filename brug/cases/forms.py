@@ -104,3 +104,10 @@ class TeamForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)
             field.choices = colleagues
+
+
+class CaseCloseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the case closes"), widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Closing withdraws a referral in progress and stops the case's process; "
+                    "its open tasks leave the inboxes."))

@@ -233,6 +233,7 @@ class Referral(models.Model):
                                     related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
     answer_reason = models.TextField(blank=True)
+    withdraw_reason = models.TextField(blank=True)
     place_taken = models.BooleanField(default=False)
     first_contact_on = models.DateField(null=True, blank=True)
     first_contact_at = models.DateTimeField(null=True, blank=True)
@@ -254,6 +255,7 @@ class Referral(models.Model):
 class InstanceStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     COMPLETED = "completed", _("Completed")
+    STOPPED = "stopped", _("Stopped: the case was closed")
     ERROR = "error", _("Stopped by an error")
 
 

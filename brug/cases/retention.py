@@ -50,9 +50,11 @@ def cases_purge_expired(*, now: datetime, actor: User | None = None,
                                                                  status=CaseStatus.CLOSED))
             message_ids = list(Message.objects.filter(signal__cases__in=cases)
                                .values_list("pk", flat=True).distinct())
-            kept = set(Message.objects.filter(pk__in=message_ids)
-                       .filter(signal__cases__status=CaseStatus.OPEN)
-                       .values_list("pk", flat=True))
+            # A message another (not expiring) case still holds stays with that case.
+            links = Case.signals.through.objects  # one row per (case, signal)
+            kept = set(links.filter(signal__message_id__in=message_ids)
+                       .exclude(case_id__in=[c.pk for c in cases])
+                       .values_list("signal__message_id", flat=True))
             by_org: dict[int, int] = {}
             for case in cases:
                 by_org[case.organisation_id] = by_org.get(case.organisation_id, 0) + 1

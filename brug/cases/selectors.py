@@ -37,7 +37,7 @@ def access_case(*, actor: User, id: int, for_update: bool = False) -> Case:
     org = require_capability(actor, Cap.CASE_VIEW)
     qs = Case.objects.select_related("organisation", "owner")
     if for_update:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     case = qs.filter(pk=id, organisation_id=org).first()
     if case is None:
         raise NotFound(_("There is no such case in your organisation."))
@@ -106,8 +106,15 @@ def consent_state(case: Case) -> tuple[str | None, ConsentOverride | None]:
 
 
 def referral_permitted_by_consent(case: Case) -> bool:
-    status, override = consent_state(case)
-    return status == ConsentStatus.GIVEN or override is not None
+    """Consent given (latest record), or a supervisor's override recorded AFTER the latest
+    consent record (a refusal that comes later revokes an earlier override: GDPR Art. 7(3))."""
+    latest = Consent.objects.filter(case=case).order_by("-recorded_at", "-id").first()
+    if latest is not None and latest.status == ConsentStatus.GIVEN:
+        return True
+    override = ConsentOverride.objects.filter(case=case).order_by("-created_at", "-id").first()
+    if override is None:
+        return False
+    return latest is None or (override.created_at, 1) > (latest.recorded_at, 0)
 
 
 def case_page(case: Case) -> Case:

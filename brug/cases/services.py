@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +30,7 @@ from . import workflow
 from .models import (
     Assessment,
     Case,
+    CaseNote,
     CaseOrigin,
     CaseStatus,
     Consent,
@@ -37,12 +38,18 @@ from .models import (
     ConsentStatus,
     Goal,
     GoalStatus,
+    ProcessInstance,
     ProtectiveFactor,
     Referral,
     ReferralOutcome,
     ReferralStatus,
 )
-from .selectors import access_case, access_referral, referral_permitted_by_consent
+from .selectors import (
+    access_case,
+    access_referral,
+    consent_state,
+    referral_permitted_by_consent,
+)
 
 if TYPE_CHECKING:
     from brug.review.models import Decision
@@ -51,6 +58,7 @@ LABEL_MAX = 60
 
 
 def _open_case(actor: User, case_id: int) -> Case:
+    """The actor's open case, locked. Precondition: inside ``transaction.atomic``."""
     require_capability(actor, Cap.CASE_WORK)
     case = access_case(actor=actor, id=case_id, for_update=True)
     if case.status != CaseStatus.OPEN:
@@ -152,8 +160,10 @@ def assessment_record(*, actor: User, case_id: int, needs: Iterable[str], needs_
             protective=_choices(protective, ProtectiveFactor.values, "protective"),
             protective_notes=protective_notes.strip(), concerns=concerns.strip(),
             written_by=actor)
+        # Needs can be special-category data (health, beliefs): the audit log (kept after the
+        # case expires) records only that an assessment was written.
         audit_record(actor=actor, action="case.assessment", obj=case,
-                     details={"assessment": assessment.pk, "needs": needs_list})
+                     details={"assessment": assessment.pk, "needs_count": len(needs_list)})
     return assessment
 
 
@@ -208,10 +218,17 @@ def consent_override(*, actor: User, case_id: int, reason: str,
     reason = clean_reason(reason)
     with transaction.atomic():
         case = _open_case(actor, case_id)
+        status, _override = consent_state(case)
+        if status == ConsentStatus.GIVEN:
+            raise Conflict(_("The person has given consent: no override is needed."),
+                           code="consent_given")
         override = ConsentOverride.objects.create(case=case, supervisor=actor, reason=reason,
                                                   legal_ground=(legal_ground or "").strip())
-        audit_record(actor=actor, action="case.consent_override", obj=case, reason=reason,
-                     details={"override": override.pk})
+        # The reason is kept with the override (and shown on the case); the audit log records
+        # who decided and when, without the free text.
+        audit_record(actor=actor, action="case.consent_override", obj=case,
+                     details={"override": override.pk, "consent": status or "not_recorded",
+                              "legal_ground_recorded": bool(override.legal_ground)})
     return override
 
 
@@ -220,10 +237,11 @@ def team_set(*, actor: User, case_id: int, owner_id: int, member_ids: Iterable[i
         case = _open_case(actor, case_id)
         ids = set(member_ids) | {owner_id}
         people = {u.pk: u for u in User.objects.filter(
-            pk__in=ids, organisation_id=case.organisation_id, is_active=True)}
+            pk__in=ids, organisation_id=case.organisation_id, is_active=True)
+            if u.can(Cap.CASE_WORK)}
         if set(people) != ids:
             raise InvalidInput(_("The case team can only hold active colleagues of your "
-                                 "organisation."), field="team")
+                                 "organisation who work on cases."), field="team")
         case.owner = people[owner_id]
         case.save(update_fields=["owner"])
         case.team.set([people[i] for i in ids if i != owner_id])
@@ -232,18 +250,29 @@ def team_set(*, actor: User, case_id: int, owner_id: int, member_ids: Iterable[i
     return case
 
 
-def case_close(*, actor: User, case_id: int, reason: str) -> Case:
+def case_close(*, actor: User, case_id: int, reason: str, stop_process: bool = True) -> Case:
+    """Close a case: live referrals are withdrawn (their places given back) and, unless the
+    process itself is closing the case (``stop_process=False``), its process instance stops
+    with its open inbox steps."""
     reason = clean_reason(reason)
     with transaction.atomic():
         case = _open_case(actor, case_id)
-        live = case.referrals.filter(status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED])
+        live = case.referrals.select_for_update().filter(
+            status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED])
         for referral in live:
             _end_referral(referral, ReferralStatus.WITHDRAWN, actor, reason)
+            audit_record(actor=actor, action="referral.withdraw", obj=referral,
+                         details={"case": case.pk, "because": "case_closed"})
         case.status = CaseStatus.CLOSED
         case.closed_at = timezone.now()
         case.closed_reason = reason
         case.save(update_fields=["status", "closed_at", "closed_reason"])
-        audit_record(actor=actor, action="case.close", obj=case, reason=reason)
+        stopped = 0
+        instance = ProcessInstance.objects.select_for_update().filter(case=case).first()
+        if stop_process and instance is not None:
+            stopped = workflow.instance_stop(instance=instance)
+        audit_record(actor=actor, action="case.close", obj=case,
+                     details={"steps_cancelled": stopped})
     return case
 
 
@@ -295,11 +324,20 @@ def referral_send(*, actor: User, case_id: int, offer_id: int, summary: str,
 
 
 def _partner_referral(actor: User, referral_id: int) -> Referral:
+    """A referral sent to the actor's organisation, locked, while the data-sharing agreement it
+    was sent under is still valid."""
+    from brug.partners.selectors import agreement_valid_between
+
     org = require_capability(actor, Cap.REFERRAL_ANSWER, _(
         "Only the partner the referral was sent to can answer it."))
     referral = access_referral(actor=actor, id=referral_id, for_update=True)
     if referral.partner_id != org:
         raise NotFound(_("There is no such referral for your organisation."))
+    if referral.agreement_id is not None and agreement_valid_between(
+            referral.case.organisation_id, referral.partner_id, timezone.localdate()) is None:
+        raise Conflict(_("The data-sharing agreement this referral was sent under is no longer "
+                         "valid: nothing more can be recorded on it. Contact the referring "
+                         "organisation."), code="agreement_ended")
     return referral
 
 
@@ -313,13 +351,13 @@ def referral_answer(*, actor: User, referral_id: int, accept: bool, reason: str)
         if referral.status != ReferralStatus.SENT:
             raise Conflict(_("This referral has already been answered."), code="answered")
         if accept:
-            offer_place_take(offer_id=referral.offer_id)
+            offer_place_take(offer_id=referral.offer_id, actor=actor)
             referral.place_taken = True
         referral.status = ReferralStatus.ACCEPTED if accept else ReferralStatus.DECLINED
         referral.answered_by, referral.answered_at = actor, timezone.now()
         referral.answer_reason = reason
         referral.save()
-        audit_record(actor=actor, action="referral.answer", obj=referral, reason=reason,
+        audit_record(actor=actor, action="referral.answer", obj=referral,
                      details={"accepted": accept, "case": referral.case_id})
     return referral
 
@@ -330,7 +368,7 @@ def referral_first_contact(*, actor: User, referral_id: int, on: date) -> Referr
         if referral.status != ReferralStatus.ACCEPTED:
             raise Conflict(_("First contact can only be recorded on an accepted referral."),
                            code="not_accepted")
-        if on > timezone.localdate() or on < referral.sent_at.date():
+        if on > timezone.localdate() or on < timezone.localdate(referral.sent_at):
             raise InvalidInput(_("The date of first contact must lie between the referral and "
                                  "today."), field="on")
         referral.first_contact_on, referral.first_contact_at = on, timezone.now()
@@ -371,7 +409,7 @@ def referral_withdraw(*, actor: User, referral_id: int, reason: str) -> Referral
         if referral.status not in (ReferralStatus.SENT, ReferralStatus.ACCEPTED):
             raise Conflict(_("This referral is no longer in progress."), code="not_live")
         _end_referral(referral, ReferralStatus.WITHDRAWN, actor, reason)
-        audit_record(actor=actor, action="referral.withdraw", obj=referral, reason=reason,
+        audit_record(actor=actor, action="referral.withdraw", obj=referral,
                      details={"case": referral.case_id})
     return referral
 
@@ -380,11 +418,11 @@ def _end_referral(referral: Referral, status: str, actor: User, reason: str) -> 
     from brug.partners.services import offer_place_release
 
     if referral.place_taken:
-        offer_place_release(offer_id=referral.offer_id)
+        offer_place_release(offer_id=referral.offer_id, actor=actor)
         referral.place_taken = False
     referral.status = status
     if status == ReferralStatus.WITHDRAWN and reason:
-        referral.answer_reason = referral.answer_reason or reason
+        referral.withdraw_reason = reason
     referral.save()
 
 
@@ -393,9 +431,17 @@ def live_referral(case: Case) -> Referral | None:
             .order_by("-sent_at").first())
 
 
-def variables_for(case: Case) -> dict[str, Any]:
-    """Facts the process may branch on, read from the case file (not typed by anyone)."""
-    from .selectors import consent_state
-
-    status, override = consent_state(case)
-    return {"consent": status or "", "override": override is not None}
+def case_note_add(*, actor: User, case_id: int, kind: str, text: str, step_name: str = "",
+                  decision: str = "", participants: str = "") -> CaseNote | None:
+    """A note written while doing a step (case conference, follow-up, a generic step).
+    Nothing is stored when there is neither text nor a decision."""
+    with transaction.atomic():
+        case = _open_case(actor, case_id)
+        if not (text or "").strip() and not decision:
+            return None
+        note = CaseNote.objects.create(case=case, kind=kind, step_name=step_name,
+                                       decision=decision, participants=participants.strip(),
+                                       text=(text or "").strip(), written_by=actor)
+        audit_record(actor=actor, action="case.note", obj=case,
+                     details={"note": note.pk, "kind": kind, "decision": decision})
+    return note

@@ -25,8 +25,9 @@ from brug.review.services import clean_reason
 from . import services, workflow
 from .models import (
     Case,
-    CaseNote,
+    CaseStatus,
     ConsentStatus,
+    InstanceStatus,
     NoteKind,
     ProcessInstance,
     ProcessStep,
@@ -149,10 +150,8 @@ def _referral(case: Case) -> Referral:
 
 def _note(actor: User, case: Case, step: ProcessStep, kind: str, text: str,
           decision: str = "", participants: str = "") -> None:
-    if text.strip() or decision:
-        CaseNote.objects.create(case=case, kind=kind, step_name=step.name, decision=decision,
-                                participants=participants.strip(), text=text.strip(),
-                                written_by=actor)
+    services.case_note_add(actor=actor, case_id=case.pk, kind=kind, text=text,
+                           step_name=step.name, decision=decision, participants=participants)
 
 
 def _assessment(actor: User, case: Case, step: ProcessStep, d: dict[str, Any]) -> Variables:
@@ -172,16 +171,12 @@ def _override(actor: User, case: Case, step: ProcessStep, d: dict[str, Any]) -> 
         services.consent_override(actor=actor, case_id=case.pk, reason=d["reason"],
                                   legal_ground=d["legal_ground"])
     else:
-        reason = clean_reason(d["reason"])
-        audit_record(actor=actor, action="case.consent_override_refused", obj=case,
-                     reason=reason)
+        _note(actor, case, step, NoteKind.STEP, clean_reason(d["reason"]), "no_override")
     return {"override": bool(d["override"])}
 
 
 def _conference(actor: User, case: Case, step: ProcessStep, d: dict[str, Any]) -> Variables:
     _note(actor, case, step, NoteKind.CONFERENCE, d["notes"], d["decision"], d["participants"])
-    audit_record(actor=actor, action="case.conference", obj=case,
-                 details={"decision": d["decision"]})
     return {"conference_decision": d["decision"]}
 
 
@@ -204,8 +199,7 @@ def _escalation(actor: User, case: Case, step: ProcessStep, d: dict[str, Any]) -
         services.referral_withdraw(actor=actor, referral_id=_referral(case).pk,
                                    reason=d["reason"])
     else:
-        audit_record(actor=actor, action="referral.wait", obj=case,
-                     reason=clean_reason(d["reason"]))
+        _note(actor, case, step, NoteKind.STEP, clean_reason(d["reason"]), "wait")
     return {"escalation_decision": d["decision"]}
 
 
@@ -227,7 +221,8 @@ def _follow_up(actor: User, case: Case, step: ProcessStep, d: dict[str, Any]) ->
 
 
 def _close(actor: User, case: Case, step: ProcessStep, d: dict[str, Any]) -> Variables:
-    services.case_close(actor=actor, case_id=case.pk, reason=d["reason"])
+    # The process reaches its end right after this step: it is not stopped, it completes.
+    services.case_close(actor=actor, case_id=case.pk, reason=d["reason"], stop_process=False)
     return {"closed": True}
 
 
@@ -270,15 +265,23 @@ def step_do(*, actor: User, step_id: int, data: dict[str, Any]) -> ProcessStep:
     meant for the actor's role in the actor's organisation (``access_step``)."""
     with transaction.atomic():
         step = access_step(actor=actor, id=step_id)
-        instance = (ProcessInstance.objects.select_for_update()
+        instance = (ProcessInstance.objects.select_for_update(of=("self",))
                     .select_related("case", "definition").get(pk=step.instance_id))
         step.refresh_from_db()
         if step.status != StepStatus.OPEN:
             raise Conflict(_("Someone else has already done this task, or the process moved "
                              "on."), code="step_done")
+        if instance.status != InstanceStatus.RUNNING:
+            raise Conflict(_("This case's process is no longer running, so its tasks cannot "
+                             "be done."), code="process_not_running")
         variables = task_form(step).apply(actor, instance.case, step, data)
         instance.case.refresh_from_db()
         workflow.step_complete(instance=instance, step=step, actor=actor, variables=variables)
+        instance.refresh_from_db()
+        if instance.case.status == CaseStatus.CLOSED and \
+                instance.status == InstanceStatus.RUNNING:
+            # A drawn process may go on after its "close" step: nothing is left to do there.
+            workflow.instance_stop(instance=instance)
         audit_record(actor=actor, action="process.step", obj=instance.case,
                      organisation_id=actor.organisation_id,
                      details={"step": step.pk, "node": step.node_id, "form": step.form})

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/goals/", views.goal_add, name="goal_add"),
     path("goals/<int:pk>/", views.goal_update, name="goal_update"),
     path("<int:pk>/team/", views.team, name="team"),
+    path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/diagram.bpmn", views.case_diagram, name="diagram"),
     path("inbox/", views.inbox, name="inbox"),
     path("tasks/<int:pk>/", views.task, name="task"),

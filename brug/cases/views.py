@@ -35,6 +35,7 @@ from brug.partners.vocab import Need
 
 from . import selectors, services, taskforms, workflow
 from .forms import (
+    CaseCloseForm,
     CaseConsentForm,
     CaseFilterForm,
     CaseOpenForm,
@@ -246,6 +247,7 @@ def _case_context(actor: User, case: Case, given: CaseForms | None = None) -> di
         "goal_form": given.goal or GoalForm(),
         "consent_form": given.consent or CaseConsentForm(),
         "override_form": given.override or CaseOverrideForm(),
+        "close_form": CaseCloseForm(),
         "team_form": given.team or (TeamForm(
             colleagues=_colleagues(case.organisation_id),
             initial={"owner": case.owner_id, "members": [u.pk for u in case.team.all()]})
@@ -379,6 +381,24 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
         lambda d: services.team_set(actor=actor, case_id=case.pk, owner_id=d["owner"],
                                     member_ids=d["members"]),
         _("Case team saved."))
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close the case outside its process (e.g. an AS-IS case, or when support ends early)."""
+    actor, case = _case_for_work(request, pk)
+    form = CaseCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_close(actor=actor, case_id=case.pk, reason=form.cleaned_data["reason"])
+        except BrugError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Case closed."))
+    else:
+        messages.error(request, " ".join(str(e) for e in form.errors.get("reason", [])))
+    return redirect("cases:detail", pk=case.pk)
 
 
 @never_cache

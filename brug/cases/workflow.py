@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from brug.accounts.models import User
 from brug.audit.services import Pending, audit_record, audit_record_many
@@ -84,8 +85,9 @@ def definition_store(*, bpmn: bytes, metadata: Any, actor: User | None,
         existing = ProcessDefinition.objects.filter(key=key, sha256=checked.model.sha256).first()
         if existing is not None:
             if existing.metadata != checked.metadata.as_dict() and not shipped:
-                raise Conflict("This exact BPMN file is already stored as version "
-                               f"{existing.version} of '{key}'.")
+                raise Conflict(_("This exact BPMN file is already stored as version "
+                                 "%(version)s of “%(key)s”.") % {"version": existing.version,
+                                                                  "key": key})
             return existing
         latest = ProcessDefinition.objects.filter(key=key).aggregate(v=Max("version"))["v"]
         definition = ProcessDefinition.objects.create(
@@ -105,7 +107,7 @@ def definition_latest(key: str) -> ProcessDefinition:
         definitions_sync_shipped()
         definition = ProcessDefinition.objects.filter(key=key).order_by("-version").first()
     if definition is None:
-        raise NotFound(f"There is no process named '{key}'.")
+        raise NotFound(_("There is no process named “%(key)s”.") % {"key": key})
     return definition
 
 
@@ -123,7 +125,8 @@ def instance_start(*, case: Case, definition: ProcessDefinition,
     try:
         run = Run.start(bpmn, model, variables)
     except ProcessRunError as exc:
-        raise Conflict(f"The process could not start: {exc}") from exc
+        raise Conflict(_("The process could not start: %(error)s") % {"error": exc},
+                       code="process_error") from exc
     instance = ProcessInstance(case=case, definition=definition,
                                definition_sha256=definition.sha256, state="")
     instance.save()
@@ -137,14 +140,31 @@ def instance_run(instance: ProcessInstance) -> tuple[Run, Metadata]:
     return Run.restore(bpmn, model, instance.state), meta
 
 
+def instance_stop(*, instance: ProcessInstance) -> int:
+    """Stop a running instance (its case was closed): no more inbox steps, no more timers.
+
+    Returns how many open steps were cancelled. The caller holds the case's lock.
+    """
+    if instance.status != InstanceStatus.RUNNING:
+        return 0
+    now = timezone.now()
+    cancelled = instance.steps.filter(status=StepStatus.OPEN).update(
+        status=StepStatus.CANCELLED, completed_at=now)
+    ProcessInstance.objects.filter(pk=instance.pk).update(
+        status=InstanceStatus.STOPPED, next_timer_at=None, completed_at=now, updated_at=now)
+    instance.status = InstanceStatus.STOPPED
+    return cancelled
+
+
 def step_complete(*, instance: ProcessInstance, step: ProcessStep, actor: User,
                   variables: dict[str, Any]) -> None:
     """Complete an open user step with the variables its form produced, then save."""
-    run, meta = instance_run(instance)
     try:
+        run, meta = instance_run(instance)
         run.complete(step.task_id, variables)
-    except ProcessRunError as exc:
-        raise Conflict(f"The process could not go on: {exc}") from exc
+    except (ProcessRunError, ProcessFileError) as exc:
+        raise Conflict(_("The process could not go on: %(error)s") % {"error": exc},
+                       code="process_error") from exc
     ProcessStep.objects.filter(pk=step.pk).update(status=StepStatus.DONE,
                                                   completed_at=timezone.now(),
                                                   completed_by=actor)

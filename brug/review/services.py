@@ -107,17 +107,19 @@ def signal_decide(*, actor: User, signal: Signal, labels: Iterable[str], outcome
             locked.status = SignalStatus.DECIDED
         locked.recheck_on = recheck_on
         locked.save(update_fields=["status", "recheck_on"])
+        if outcome == Outcome.REFER:
+            from brug.cases.services import case_open_for_signal
+
+            # Same transaction: a refer decision without its case would be a lost referral.
+            # Before this service's own audit entry: every case service locks the case row
+            # first and the audit head second; the same order here avoids a deadlock.
+            case_open_for_signal(actor=actor, signal=locked, decision=decision)
         audit_record(actor=actor, action="signal.decided", obj=locked,
                      organisation_id=locked.organisation_id,
                      details={"decision_id": decision.pk, "outcome": outcome, "labels": labels,
                               "from_status": previous, "status": locked.status,
                               "recheck_on": recheck_on,
                               "legal_ground_recorded": bool(decision.legal_ground)})
-        if outcome == Outcome.REFER:
-            from brug.cases.services import case_open_for_signal
-
-            # Same transaction: a refer decision without its case would be a lost referral.
-            case_open_for_signal(actor=actor, signal=locked, decision=decision)
     signal.status, signal.recheck_on = locked.status, locked.recheck_on
     return decision
 

@@ -43,13 +43,21 @@ def test_unmapped_lane_with_user_tasks_is_named() -> None:
                              "lane; map its lane to a role."]
 
 
+def test_roles_that_read_no_case_content_cannot_hold_a_lane() -> None:
+    for role, side in (("administrator", "case"), ("dpo", "case"), ("counsellor", "case"),
+                       ("supervisor", "partner")):
+        raw = meta(lanes={**REFERRAL_METADATA["lanes"],
+                          "Lane_Partner": {"role": role, "organisation": side}})
+        assert problems(raw)[0].startswith("Lane 'Lane_Partner' needs an organisation (")
+
+
 def test_unknown_role_or_side_is_refused() -> None:
     for spec in ({"role": "janitor", "organisation": "case"},
                  {"role": "supervisor", "organisation": "elsewhere"},
                  {"role": "supervisor"}, "supervisor"):
         raw = meta(lanes={**REFERRAL_METADATA["lanes"], "Lane_Partner": spec})
         found = problems(raw)
-        assert found[0].startswith("Lane 'Lane_Partner' needs a role (")
+        assert found[0].startswith("Lane 'Lane_Partner' needs an organisation (")
         assert "partner_caseworker" in found[0]
         # the lane is then unmapped, so its user task is reported too
         assert any("Task_Answer" in p for p in found)

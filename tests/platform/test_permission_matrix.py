@@ -119,6 +119,8 @@ PAGES = [
          data=lambda o: {"status": "achieved"}, org_object=True),
     Page("cases:team", "post", Cap.CASE_WORK, lambda o: {"pk": o["case"].pk},
          data=lambda o: {"owner": o["case"].owner_id}, org_object=True),
+    Page("cases:close", "post", Cap.CASE_WORK, lambda o: {"pk": o["case"].pk},
+         data=lambda o: {"reason": "x"}, org_object=True),
     Page("cases:diagram", "get", Cap.CASE_VIEW, lambda o: {"pk": o["case"].pk},
          org_object=True),
     Page("cases:inbox", "get", LOGIN),

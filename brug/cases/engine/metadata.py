@@ -19,9 +19,12 @@ from typing import Any
 
 from .parsing import ProcessFileError, ProcessModel
 
-ROLES = {"prevention_worker", "outreach_worker", "counsellor", "supervisor",
-         "partner_caseworker", "dpo", "administrator"}
-SIDES = {"case", "partner"}
+# Who may hold a lane: on the case side, the roles that work on cases; on the partner side, the
+# role that answers referrals. (Administrators and DPOs read no case content.)
+SIDE_ROLES = {"case": {"prevention_worker", "outreach_worker", "supervisor"},
+              "partner": {"partner_caseworker"}}
+ROLES = set().union(*SIDE_ROLES.values())
+SIDES = set(SIDE_ROLES)
 KEY = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 
 
@@ -74,10 +77,12 @@ def check_metadata(raw: Any, model: ProcessModel) -> Metadata:
                             f"(lanes: {', '.join(sorted(model.lanes)) or 'none'}; or the "
                             f"process id {model.process_id!r} for the whole pool).")
             continue
-        if not isinstance(spec, dict) or spec.get("role") not in ROLES or \
-                spec.get("organisation") not in SIDES:
-            problems.append(f"Lane {lane_id!r} needs a role ({', '.join(sorted(ROLES))}) and "
-                            "an organisation ('case' or 'partner').")
+        if not isinstance(spec, dict) or spec.get("organisation") not in SIDES or \
+                spec.get("role") not in SIDE_ROLES[spec["organisation"]]:
+            problems.append(
+                f"Lane {lane_id!r} needs an organisation ('case' or 'partner') and a role that "
+                f"may work there (case: {', '.join(sorted(SIDE_ROLES['case']))}; partner: "
+                f"{', '.join(sorted(SIDE_ROLES['partner']))}).")
             continue
         lanes[lane_id] = LaneRole(spec["role"], spec["organisation"])
     default_lane = raw.get("default_lane")
