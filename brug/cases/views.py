@@ -410,7 +410,9 @@ def case_diagram(request: HttpRequest, pk: int) -> HttpResponse:
     instance = ProcessInstance.objects.select_related("definition").filter(case=case).first()
     if instance is None:
         raise NotFound(_("This case runs no process."))
-    return HttpResponse(instance.definition.bpmn, content_type="application/xml")
+    response = HttpResponse(instance.definition.bpmn, content_type="application/xml")
+    response["Content-Security-Policy"] = "sandbox"  # an uploaded file is data only
+    return response
 
 
 # --- inbox and tasks ---------------------------------------------------------------------

@@ -142,6 +142,8 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def process_diagram(request: HttpRequest, pk: int) -> HttpResponse:
     definition = access_process_definition(actor=request_actor(request), id=pk)
     response = HttpResponse(definition.bpmn, content_type="application/xml; charset=utf-8")
+    # An uploaded file is data: never let a browser run anything it may hold.
+    response["Content-Security-Policy"] = "sandbox"
     response["Content-Disposition"] = (
         f'inline; filename="{definition.key}-v{definition.version}.bpmn"')
     return response
@@ -224,6 +226,8 @@ def _read_upload(data: dict[str, Any]) -> tuple[bytes, Any]:
             problems.append(_("The metadata is not valid JSON: %(error)s at line %(line)d, "
                               "column %(column)d.")
                             % {"error": exc.msg, "line": exc.lineno, "column": exc.colno})
+        except (RecursionError, ValueError):  # absurd nesting, gigantic numbers
+            problems.append(_("The metadata is not valid JSON."))
     if problems:
         raise InvalidInput("\n".join(problems), code="process_upload_invalid")
     return bpmn, metadata

@@ -55,7 +55,13 @@ class Checked:
 def definition_check(bpmn: bytes, metadata: Any) -> Checked:
     """Validate a file and its metadata; raises ``ProcessFileError`` listing every problem."""
     model = inspect(bpmn)
-    return Checked(model, check_metadata(metadata, model))
+    checked = Checked(model, check_metadata(metadata, model))
+    try:  # a dry start: a file that imports but cannot run must not reach new cases
+        Run.start(bpmn, model, {"case_id": 0, "reminders": 0, "escalations": 0,
+                                "has_signals": False})
+    except ProcessRunError as exc:
+        raise ProcessFileError([f"The process cannot start: {exc}"]) from exc
+    return checked
 
 
 def shipped_folders() -> list[Path]:

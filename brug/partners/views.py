@@ -128,6 +128,9 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     offer = access_offer(actor=actor, id=pk, capability=Cap.OFFER_MANAGE)
     initial = {name: getattr(offer, name) for name in OFFER_FORM_FIELDS}
     form = OfferForm(request.POST or None, initial=initial)
+    # Open places change with every accepted referral: they are set on the list (one number,
+    # one conditional update), never by re-saving a form loaded earlier.
+    del form.fields["capacity"]
     if request.method == "POST" and form.is_valid():
         try:
             offer_update(actor=actor, offer_id=offer.pk, **form.cleaned_data)

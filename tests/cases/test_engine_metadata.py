@@ -77,7 +77,7 @@ def test_key_title_and_shape_are_checked() -> None:
     found = problems({"key": "Bad Key", "title": " ", "lanes": []})
     assert found[:3] == [
         "The metadata needs a 'key' of lower-case letters, digits and _.",
-        "The metadata needs a 'title'.",
+        "The metadata needs a 'title' of at most 200 characters.",
         "The metadata needs 'lanes': an object from lane id to role."]
 
 

@@ -253,6 +253,7 @@ def test_upload_with_metadata_problems_names_the_lane(client: Client,
     (b"<not xml", json.dumps(metadata()), "not well-formed XML"),
     (b'<?xml version="1.0"?><root/>', json.dumps(metadata()), "This is not a BPMN 2.0 file"),
     (bpmn(), "[1, 2]", "The metadata must be a JSON object"),
+    (bpmn(), "[" * 100_000, "The metadata is not valid JSON"),
 ])
 def test_upload_problems_are_shown_never_a_500(client: Client, administrator: User,
                                                 data: bytes, meta: str, expected: str) -> None:

@@ -123,3 +123,24 @@ def test_a_case_can_be_closed_from_its_page_and_its_process_stops(
     assert "Case closed." in response.content.decode()
     assert Case.objects.get(pk=case.pk).status == "closed"
     assert ProcessInstance.objects.get(case=case).status == InstanceStatus.STOPPED
+
+
+def test_saving_an_offer_form_never_undoes_a_place_taken_meanwhile(
+        partner_caseworker: User, offer: Offer) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import login
+
+    browser = login(Client(), partner_caseworker)
+    url = reverse("partners:offer_edit", kwargs={"pk": offer.pk})
+    page = browser.get(url).content.decode()
+    assert 'name="capacity"' not in page
+    Offer.objects.filter(pk=offer.pk).update(capacity=offer.capacity - 1)  # an accept
+    form = {"name": offer.name, "kind": offer.kind, "description": "New words.",
+            "needs": offer.needs, "languages": offer.languages, "region": offer.region,
+            "eligibility": "", "receiving_role": offer.receiving_role, "active": "on",
+            "capacity": str(offer.capacity)}
+    assert browser.post(url, form).status_code == 302
+    saved = Offer.objects.get(pk=offer.pk)
+    assert saved.description == "New words." and saved.capacity == offer.capacity - 1

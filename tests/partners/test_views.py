@@ -201,10 +201,10 @@ def test_offer_edit_own_offer(client: Client, partner_caseworker: User) -> None:
     page = client.get(reverse("partners:offer_edit", args=[offer.pk]))
     assert page.status_code == 200 and 'value="Drop-in"' in page.content.decode()
     response = client.post(reverse("partners:offer_edit", args=[offer.pk]),
-                           {**OFFER_POST, "name": "Drop-in", "capacity": "0", "active": ""})
+                           {**OFFER_POST, "name": "Drop-in", "active": ""})
     assert response.status_code == 302
     offer.refresh_from_db()
-    assert offer.capacity == 0 and not offer.active and offer.kind == "school_reintegration"
+    assert offer.capacity == 2 and not offer.active and offer.kind == "school_reintegration"
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

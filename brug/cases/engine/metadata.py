@@ -25,7 +25,7 @@ SIDE_ROLES = {"case": {"prevention_worker", "outreach_worker", "supervisor"},
               "partner": {"partner_caseworker"}}
 ROLES = set().union(*SIDE_ROLES.values())
 SIDES = set(SIDE_ROLES)
-KEY = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")  # the key column holds 40 characters
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ def check_metadata(raw: Any, model: ProcessModel) -> Metadata:
     if not isinstance(key, str) or not KEY.match(key):
         problems.append("The metadata needs a 'key' of lower-case letters, digits and _.")
     title = raw.get("title")
-    if not isinstance(title, str) or not title.strip():
-        problems.append("The metadata needs a 'title'.")
+    if not isinstance(title, str) or not title.strip() or len(title) > 200:
+        problems.append("The metadata needs a 'title' of at most 200 characters.")
     lanes: dict[str, LaneRole] = {}
     raw_lanes = raw.get("lanes")
     if not isinstance(raw_lanes, dict):
@@ -86,7 +86,8 @@ def check_metadata(raw: Any, model: ProcessModel) -> Metadata:
             continue
         lanes[lane_id] = LaneRole(spec["role"], spec["organisation"])
     default_lane = raw.get("default_lane")
-    if default_lane is not None and default_lane not in lanes:
+    if default_lane is not None and (not isinstance(default_lane, str)
+                                     or default_lane not in lanes):
         problems.append("'default_lane' must be one of the mapped lanes.")
     for node in model.user_tasks:
         lane = node.lane or default_lane

@@ -171,6 +171,8 @@ def inspect(data: bytes) -> ProcessModel:
             f"found {len(executable)}.{hint}"])
     process = executable[0]
     pid = process.get("id") or ""
+    if len(pid) > 200:
+        problems.append("The process id must be at most 200 characters.")
     if pid in ("Start", "End") or not pid:
         problems.append("The process needs an id other than 'Start' or 'End'.")
 
@@ -192,7 +194,12 @@ def inspect(data: bytes) -> ProcessModel:
                 problems.append(f"camunda:{local} in {_owner(el)} is not supported: Brug "
                                 "runs no scripts or listeners from files.")
             continue
-        if namespace != BPMN_NS or _in_extension(el):
+        if namespace != BPMN_NS:
+            continue
+        if _in_extension(el):
+            # SpiffWorkflow would still find and run flow elements hidden there.
+            problems.append(f"{_label(el)} is inside extensionElements: BPMN elements there "
+                            "are not supported.")
             continue
         if local in WHY:
             where = _label(el) if el.get("id") else f"{local} in {_owner(el)}"
@@ -260,8 +267,16 @@ def inspect(data: bytes) -> ProcessModel:
     return model
 
 
+MAX_TIMER_DAYS = 3650
+
+
 def _timer_mismatch(tag: str, text: str) -> str:
-    """A date timer must give a moment, a duration timer a duration (else the run would fail)."""
+    """A date timer must give a moment, a duration timer a duration (else the run would fail);
+    a literal value must be a real date or a duration of at most ten years."""
+    if expressions._ISO_LITERAL.match(text):
+        problem = _literal_problem(text)
+        if problem:
+            return problem
     is_duration = text.upper().startswith("P") or text.startswith("days(")
     is_moment = text.startswith("working_days(") or bool(
         expressions._ISO_LITERAL.match(text) and text[:1].isdigit())
@@ -271,6 +286,25 @@ def _timer_mismatch(tag: str, text: str) -> str:
     if tag == "timeDuration" and is_moment:
         return "a duration timer (timeDuration) needs a duration such as P14D or days(14), " \
                f"not the moment {text!r}; use timeDate for moments."
+    return ""
+
+
+def _literal_problem(text: str) -> str:
+    import datetime
+
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+    try:
+        if text.upper().startswith("P"):
+            parsed = TimerEventDefinition.parse_iso_duration(text)
+            span = TimerEventDefinition.get_timedelta_from_start(
+                parsed, datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+            if span > datetime.timedelta(days=MAX_TIMER_DAYS):
+                return f"the timer {text!r} is longer than {MAX_TIMER_DAYS} days."
+        else:
+            datetime.datetime.fromisoformat(text)
+    except Exception:  # SpiffWorkflow raises a bare Exception for a bad duration
+        return f"{text!r} is not a valid ISO 8601 date or duration."
     return ""
 
 

@@ -32,6 +32,11 @@ SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 HandlerHook = Callable[[str, dict[str, Any]], None]
 
 
+# A person or a timer must come within this many automatic steps: a process that loops through
+# gateways and service tasks alone would otherwise run forever inside a request.
+MAX_ENGINE_STEPS = 200
+
+
 class ProcessRunError(RuntimeError):
     """The engine could not go on (e.g. no gateway condition matched). Names the element."""
 
@@ -128,8 +133,21 @@ class Run:
     # --- moving on --------------------------------------------------------------------------
 
     def advance(self) -> None:
+        taken = 0
+
+        def record(task: Any) -> None:
+            nonlocal taken
+            taken += 1
+            if taken > MAX_ENGINE_STEPS:
+                raise ProcessRunError(
+                    f"More than {MAX_ENGINE_STEPS} automatic steps in a row: the process "
+                    "loops without waiting for a person or a timer.")
+            self._record(task)
+
         try:
-            self.workflow.do_engine_steps(did_complete_task=self._record)
+            self.workflow.do_engine_steps(did_complete_task=record)
+        except ProcessRunError:
+            raise
         except Exception as exc:  # any engine failure belongs to the instance, not to Brug
             raise ProcessRunError(_explain(exc)) from exc
 
