@@ -117,10 +117,19 @@ def definition_latest(key: str) -> ProcessDefinition:
     return definition
 
 
+_LOADED: dict[str, tuple[bytes, ProcessModel, Metadata]] = {}
+
+
 def _loaded(definition: ProcessDefinition) -> tuple[bytes, ProcessModel, Metadata]:
-    bpmn = definition.bpmn.encode("utf-8")
-    model = inspect(bpmn)  # spec build is cached by hash; the check is cheap
-    return bpmn, model, check_metadata(definition.metadata, model)
+    """The checked file, model and metadata of a stored definition, cached by content: a
+    definition never changes once stored (a new file is a new version)."""
+    key = f"{definition.sha256}:{json.dumps(definition.metadata, sort_keys=True)}"
+    cached = _LOADED.get(key)
+    if cached is None:
+        bpmn = definition.bpmn.encode("utf-8")
+        model = inspect(bpmn)
+        cached = _LOADED[key] = (bpmn, model, check_metadata(definition.metadata, model))
+    return cached
 
 
 # --- instances -----------------------------------------------------------------------------

@@ -53,3 +53,30 @@ def test_timer_values_that_could_not_run_are_refused_at_import(value: str, says:
         + flow("S", "W") + flow("W", "E"))
     found = _problems(data)
     assert any(says in p and "(id W)" in p for p in found), found
+
+
+def test_states_are_saved_without_the_spec_and_old_full_states_still_restore() -> None:
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+    from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+
+    from brug.cases.engine.parsing import BrugServiceTask
+    from brug.cases.workflow import PROCESSES_DIR
+
+    data = (PROCESSES_DIR / "to_be" / "to_be.bpmn").read_bytes()
+    model = inspect(data)
+    run = Run.start(data, model, {"reminders": 0})
+    slim = run.serialize()
+    assert '"brug_spec"' in slim and "Task_AnswerReferral" not in slim.split('"tasks"')[0]
+    config = dict(CAMUNDA_CONFIG)
+    config[BrugServiceTask] = BpmnTaskSpecConverter
+    full = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config)).serialize_json(
+        run.workflow)
+    assert len(full) > 2 * len(slim)
+    for state in (slim, full):
+        restored = Run.restore(data, model, state)
+        assert [t.node.id for t in restored.ready()] == ["Task_AssessNeeds"]
+    other = bpmn('<bpmn:startEvent id="S"/><bpmn:userTask id="U"/><bpmn:endEvent id="E"/>'
+                 + flow("S", "U") + flow("U", "E"), process_id="Other")
+    with pytest.raises(ProcessRunError, match="another process"):
+        Run.restore(other, inspect(other), slim)

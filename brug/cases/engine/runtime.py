@@ -8,15 +8,18 @@ drive the same class.
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -25,8 +28,43 @@ from . import clock, expressions
 from .handlers import HANDLERS
 from .parsing import BrugServiceTask, Node, ProcessModel, build_spec
 
+# The spec a state is being restored against (set by ``Run.restore``).
+_RESTORING: contextvars.ContextVar[tuple[Any, dict[str, Any]] | None] = \
+    contextvars.ContextVar("brug_restoring", default=None)
+
+
+class _SpecByReference(BpmnWorkflowConverter):  # type: ignore[misc]
+    """Saves an instance without its process spec, which SpiffWorkflow would otherwise copy
+    into every instance's state (27 KB for TO-BE, and rebuilt on every restore). The spec comes
+    from the definition the instance belongs to (the instance stores its hash), built once per
+    process and cached. States saved with a full spec still restore."""
+
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct: dict[str, Any] = super().to_dict(workflow)
+        dct["spec"] = {"brug_spec": workflow.spec.name}
+        dct["subprocess_specs"] = {}
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        ref = dct.get("spec")
+        if not (isinstance(ref, dict) and "brug_spec" in ref):
+            return super().from_dict(dct)
+        specs = _RESTORING.get()
+        if specs is None or specs[0].name != ref["brug_spec"]:
+            raise ProcessRunError("The saved state belongs to another process.")
+        spec, subprocess_specs = specs
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
 _CONFIG = dict(CAMUNDA_CONFIG)
 _CONFIG[BrugServiceTask] = BpmnTaskSpecConverter
+_CONFIG[BpmnWorkflow] = _SpecByReference
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 
 HandlerHook = Callable[[str, dict[str, Any]], None]
@@ -118,12 +156,17 @@ class Run:
     @classmethod
     def restore(cls, bpmn: bytes, model: ProcessModel, state: str,
                 on_handler: HandlerHook | None = None) -> Run:
-        build_spec(bpmn, model)  # warms the cache; the state carries its own spec
+        specs = build_spec(bpmn, model)
         engine = BrugScriptEngine(on_handler)
+        token = _RESTORING.set(specs)
         try:
             workflow = SERIALIZER.deserialize_json(state)
+        except ProcessRunError:
+            raise
         except Exception as exc:  # whatever its shape, the state is unreadable
             raise ProcessRunError(f"The saved process state cannot be read: {exc}") from exc
+        finally:
+            _RESTORING.reset(token)
         workflow.script_engine = engine
         return cls(bpmn, model, workflow, engine)
 
