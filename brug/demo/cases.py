@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import time_machine
-from django.db import transaction
 from django.utils import timezone
 
 from brug.accounts.models import Organisation, User
@@ -32,7 +31,6 @@ from brug.accounts.roles import OrganisationType, Role
 from brug.audit.services import audit_record
 from brug.cases.models import Case, CaseStatus
 from brug.cases.selectors import inbox
-from brug.errors import Conflict
 from brug.partners.models import Agreement, Offer
 from brug.partners.services import agreement_record, offer_create
 from brug.review.models import Decision, Label, Outcome
@@ -42,7 +40,7 @@ from brug.sources.models import Source
 
 from . import casedata as text
 from .casewalk import AS_IS, OUTCOME_PACE, PACE, TO_BE, Plan, Team, office, office_before, walk
-from .services import DEMO_PASSWORD, EMAIL_DOMAIN, ORGANISATIONS, PEOPLE, DemoPerson
+from .services import ORGANISATIONS, PEOPLE, DemoPerson, demo_people_ensure
 
 HISTORY = 24            # completed cases per process, by default
 SEED = 2026
@@ -84,29 +82,7 @@ OUTCOMES = {TO_BE: (("completed", 40), ("engaged", 35), ("dropped_out", 15),
 def demo_partner_people_ensure(*, organisations: dict[str, Organisation]) -> list[User]:
     """A caseworker in every partner organisation without one in ``services.PEOPLE``, made like
     the other demo accounts (demo password, recognised by the demo e-mail domain)."""
-    people: list[User] = []
-    created = 0
-    with transaction.atomic():
-        for person in PARTNER_PEOPLE:
-            email = f"{person.username}@{EMAIL_DOMAIN}"
-            user = User.objects.filter(username=person.username).first()
-            if user is None:
-                user = User(username=person.username, email=email)
-                created += 1
-            elif user.email != email:
-                raise Conflict(f"An account named {person.username!r} exists and was not made by "
-                               "the demo. Run the demo on a separate database.",
-                               code="demo_username_taken")
-            user.first_name, user.last_name = person.first_name, person.last_name
-            user.organisation = organisations[person.organisation]
-            user.role = person.role
-            user.is_active, user.is_staff, user.is_superuser = True, False, False
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-            people.append(user)
-        audit_record(actor=None, action="demo.people", object_type="accounts.user",
-                     details={"count": len(people), "created": created, "partners": True})
-    return people
+    return demo_people_ensure(organisations=organisations, people_to_make=PARTNER_PEOPLE)
 
 
 def _partner_people(organisations: dict[str, Organisation]) -> dict[int, User]:

@@ -119,13 +119,15 @@ def demo_organisations_ensure() -> dict[str, Organisation]:
     return found
 
 
-def demo_people_ensure(*, organisations: dict[str, Organisation]) -> list[User]:
-    """One account per ``Role`` with the demo password; raises ``Conflict`` if a username is
-    already used by an account the demo did not create (recognised by its e-mail domain)."""
+def demo_people_ensure(*, organisations: dict[str, Organisation],
+                       people_to_make: Sequence[DemoPerson] | None = None) -> list[User]:
+    """One account per ``Role`` (or per ``people_to_make``) with the demo password; raises
+    ``Conflict`` if a username is already used by an account the demo did not create
+    (recognised by its e-mail domain)."""
     people: list[User] = []
     created = 0
     with transaction.atomic():
-        for person in PEOPLE:
+        for person in PEOPLE if people_to_make is None else people_to_make:
             email = f"{person.username}@{EMAIL_DOMAIN}"
             user = User.objects.filter(username=person.username).first()
             if user is None:
@@ -144,7 +146,8 @@ def demo_people_ensure(*, organisations: dict[str, Organisation]) -> list[User]:
             user.save()
             people.append(user)
         audit_record(actor=None, action="demo.people", object_type="accounts.user",
-                     details={"count": len(people), "created": created})
+                     details={"count": len(people), "created": created,
+                              "partners": people_to_make is not None})
     return people
 
 
