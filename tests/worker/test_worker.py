@@ -166,3 +166,28 @@ def test_loop_schedules_runs_and_stops_cleanly_on_sigterm(test_schedule: list[Pe
     assert "brug worker stopped" in out.getvalue()
     assert calls == ["periodic"]  # scheduled by the thread, run by the loop, only once
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_a_briefly_locked_database_costs_a_pause_not_the_worker() -> None:
+    from django.db import OperationalError
+
+    from brug.web.management.commands.worker import Command
+
+    class Flaky:
+        interval, running, runs = 0.01, True, 0
+
+        def run(self) -> None:
+            self.runs += 1
+            if self.runs == 1:
+                raise OperationalError("database table is locked")
+
+    flaky = Flaky()
+    Command._run_through_locks(flaky)  # type: ignore[arg-type]
+    assert flaky.runs == 2
+
+    class Broken(Flaky):
+        def run(self) -> None:
+            raise OperationalError("no such table: django_tasks_db_dbtaskresult")
+
+    with pytest.raises(OperationalError):
+        Command._run_through_locks(Broken())  # type: ignore[arg-type]

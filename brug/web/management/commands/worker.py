@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from argparse import ArgumentParser
 from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 from django.tasks import TaskResultStatus
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
@@ -132,7 +133,7 @@ class Command(BaseCommand):
                           f", periodic jobs checked every {interval:g}s")
         scheduler.start()
         try:
-            worker.run()
+            self._run_through_locks(worker)
         except SystemExit as exc:
             if exc.code not in (0, None):
                 raise
@@ -142,3 +143,19 @@ class Command(BaseCommand):
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         self.stdout.write("brug worker stopped")
+
+    @staticmethod
+    def _run_through_locks(worker: BrugWorker) -> None:
+        """Run the worker loop; a database that is briefly locked (SQLite, while the scheduler
+        thread or another process writes) costs a pause, never the worker. The library retries
+        a locked claim itself, but not a lock met when its transaction begins."""
+        while True:
+            try:
+                worker.run()
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc).lower() or not worker.running:
+                    raise
+                logger.warning("database locked, the worker waits and goes on: %s", exc)
+                connection.close()
+                time.sleep(min(worker.interval or 0.1, 1.0))
