@@ -145,7 +145,7 @@ def instance_start(*, case: Case, definition: ProcessDefinition,
     instance = ProcessInstance(case=case, definition=definition,
                                definition_sha256=definition.sha256, state="")
     instance.save()
-    _write([_collect(instance, run, meta, {}, _partner_of([case.pk]).get(case.pk))])
+    _write([_collect(instance, run, meta, {}, None)])  # a new case has no referral yet
     return instance
 
 

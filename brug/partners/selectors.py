@@ -56,12 +56,6 @@ def _offers_base() -> QuerySet[Offer]:
                                                                   "pk")
 
 
-def offers_for_org(*, actor: User) -> QuerySet[Offer]:
-    """The actor's organisation's offers, active or not."""
-    organisation_id = require_capability(actor, Cap.OFFER_VIEW)
-    return _offers_base().filter(organisation_id=organisation_id)
-
-
 def offers_visible(*, actor: User, filters: OfferFilters | None = None,
                    include_own_inactive: bool = False) -> list[Offer]:
     """Active offers of every organisation (one query), filtered.
