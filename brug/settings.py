@@ -76,6 +76,11 @@ SECRET_KEY = secret("BRUG_SECRET_KEY", "django")
 # Author handles: HMAC key for pseudonyms, and a separate key for the encrypted raw handle.
 BRUG_PSEUDONYM_KEY = secret("BRUG_PSEUDONYM_KEY", "pseudonym")
 BRUG_HANDLE_KEY = secret("BRUG_HANDLE_KEY", "handle")
+# Counselling content at rest (chat, notes, goals, safety plans): newest key first; every key
+# decrypts, the first encrypts. Rotate: put a new key in front, run `brug rotate-content-keys`,
+# then drop the old one.
+BRUG_CONTENT_KEYS = [k for k in (env("BRUG_CONTENT_KEYS") or "").split(",") if k.strip()] or [
+    secret("BRUG_CONTENT_KEY", "content")]
 
 ALLOWED_HOSTS = env_list("BRUG_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("BRUG_CSRF_TRUSTED_ORIGINS", "")
@@ -114,6 +119,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
+    "daphne",  # first: `brug runserver` then serves HTTP and WebSockets (ASGI)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -136,6 +142,8 @@ INSTALLED_APPS = [
     "brug.review",
     "brug.partners",
     "brug.cases",
+    "brug.counselling",
+    "channels",
     "brug.web",
     "brug.demo",
 ]
@@ -174,6 +182,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "brug.web.context_processors.brug",
+                "brug.counselling.context_processors.portal",
             ],
         },
     },
@@ -269,6 +278,32 @@ BRUG_PURGE_SECONDS = env_int("BRUG_PURGE_SECONDS", 60 * 60, minimum=10)
 BRUG_CASE_RETENTION_DAYS = env_int("BRUG_CASE_RETENTION_DAYS", 730, minimum=1)
 # How often the worker fires due BPMN timers (reminders, escalations).
 BRUG_TIMER_SWEEP_SECONDS = env_int("BRUG_TIMER_SWEEP_SECONDS", 60, minimum=5)
+
+# Counselling: real-time chat over Django Channels. Production (several processes) needs Redis
+# (BRUG_REDIS_URL, e.g. redis://127.0.0.1:6379/0); without it one process keeps the channel
+# layer in memory (development, tests).
+BRUG_REDIS_URL = env("BRUG_REDIS_URL", "") or ""
+if BRUG_REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [BRUG_REDIS_URL], "capacity": 1500,
+                                             "expiry": 60}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Voice and video: a per-session room on a self-hosted meeting service (e.g. Jitsi Meet), such as
+# https://meet.example.org/ . Empty: voice and video cannot be booked on this installation.
+BRUG_MEETING_URL = env("BRUG_MEETING_URL", "") or ""
+if BRUG_MEETING_URL and not BRUG_MEETING_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("BRUG_MEETING_URL must start with https:// (or http://)")
+# Where the client portal's quick exit goes: a neutral site that gives nothing away.
+BRUG_QUICK_EXIT_URL = env("BRUG_QUICK_EXIT_URL", "https://www.google.com/search?q=weather") or ""
+# Chat limits: one message's length, history sent on connecting.
+BRUG_CHAT_MAX_CHARS = env_int("BRUG_CHAT_MAX_CHARS", 4000, minimum=100)
+BRUG_CHAT_HISTORY = env_int("BRUG_CHAT_HISTORY", 50, minimum=1)
+# Client accounts nobody used for this long are deleted with everything in them.
+BRUG_CLIENT_INACTIVE_DAYS = env_int("BRUG_CLIENT_INACTIVE_DAYS", 365, minimum=30)
+# In-app reminders: how long before a session the client and counsellor are reminded.
+BRUG_REMINDER_HOURS = env_int("BRUG_REMINDER_HOURS", 24, minimum=1)
+BRUG_REMINDER_SWEEP_SECONDS = env_int("BRUG_REMINDER_SWEEP_SECONDS", 5 * 60, minimum=10)
 
 # Worker care defaults; each person can change their own break reminder.
 BRUG_BREAK_REMINDER_MINUTES = env_int("BRUG_BREAK_REMINDER_MINUTES", 45, minimum=5)

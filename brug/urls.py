@@ -12,6 +12,8 @@ urlpatterns = [
     path("privacy/", include("brug.privacy.urls")),
     path("partners/", include("brug.partners.urls")),
     path("cases/", include("brug.cases.urls")),
+    path("counselling/", include("brug.counselling.urls")),
+    path("help/", include("brug.counselling.portal_urls")),
     path("api/", include("brug.sources.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -55,6 +55,9 @@ class Cap:
     AGREEMENT_MANAGE = "agreement.manage"  # record or end a data-sharing agreement
     PROCESS_VIEW = "process.view"          # process definitions and the AS-IS/TO-BE report
     PROCESS_MANAGE = "process.manage"      # upload a new version of a BPMN process
+    # Online counselling (issue 5)
+    COUNSEL = "counsel.work"               # own profile, slots, own clients' conversations
+    COUNSEL_SUPERVISE = "counsel.supervise"  # caseloads, care and supervision of counsellors
 
 
 R = Role
@@ -65,11 +68,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         Cap.QUEUE_VIEW, Cap.SIGNAL_REVIEW, Cap.SIGNAL_CONFIRM_URGENT, Cap.SOURCE_VIEW,
         Cap.SOURCE_UPLOAD}) | _CASEWORK,
     R.OUTREACH_WORKER: frozenset({Cap.QUEUE_VIEW, Cap.HANDLE_REVEAL}) | _CASEWORK,
-    R.COUNSELLOR: frozenset({Cap.OFFER_VIEW}),
+    R.COUNSELLOR: frozenset({Cap.OFFER_VIEW, Cap.COUNSEL}),
     R.SUPERVISOR: frozenset({
         Cap.QUEUE_VIEW, Cap.SIGNAL_REVIEW, Cap.SIGNAL_CONFIRM_URGENT, Cap.HANDLE_REVEAL,
         Cap.SOURCE_VIEW, Cap.SOURCE_UPLOAD, Cap.SOURCE_MANAGE, Cap.LABELS_EXPORT,
-        Cap.CONSENT_OVERRIDE, Cap.OFFER_MANAGE, Cap.AGREEMENT_VIEW}) | _CASEWORK,
+        Cap.CONSENT_OVERRIDE, Cap.OFFER_MANAGE, Cap.AGREEMENT_VIEW,
+        Cap.COUNSEL_SUPERVISE}) | _CASEWORK,
     # A partner sees only what was referred to it (selectors scope by referral, not by case).
     R.PARTNER_CASEWORKER: frozenset({Cap.REFERRAL_ANSWER, Cap.OFFER_VIEW, Cap.OFFER_MANAGE}),
     R.DPO: frozenset({Cap.AUDIT_VIEW, Cap.RETENTION_VIEW, Cap.SOURCE_VIEW, Cap.AGREEMENT_VIEW,

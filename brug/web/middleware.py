@@ -31,4 +31,7 @@ class BrugErrorMiddleware:
             messages.error(request, exception.message)
             response = render(request, "web/partials/messages.html", status=exception.status)
             return reswap(retarget(response, "#messages"), "outerHTML")
-        return render(request, "web/error.html", {"error": exception}, status=exception.status)
+        # The client portal has its own calm look (and no staff navigation).
+        template = ("counselling/portal/error.html" if request.path.startswith("/help/")
+                    else "web/error.html")
+        return render(request, template, {"error": exception}, status=exception.status)

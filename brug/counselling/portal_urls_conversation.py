@@ -1,0 +1,5 @@
+"""Client portal routes: conversation part (included by portal_urls)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
