@@ -8,8 +8,8 @@ for another organisation's object, and a redirect to the login page for an anony
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
+import pkgutil
 from typing import Any
 
 import pytest
@@ -24,27 +24,18 @@ from brug.review.models import Decision, Outcome
 from brug.signals.models import SignalStatus
 from brug.sources.models import ImportRun, SourceKind
 
+from ..counselling.factories import (
+    make_client,
+    make_counsellor,
+    make_engagement,
+    make_pool,
+    make_slot,
+    portal_login,
+)
 from ..factories import login, make_message, make_signal, make_source, make_user
 from ..partners.helpers import make_agreement, make_offer
-
-LOGIN = "login"          # any signed-in person
-PUBLIC = "public"        # no sign-in needed
-STAFF_ADMIN = "admin"    # Django admin: is_staff administrators only
-TOKEN = "token"          # push API: a source token, never a session
-STEP = "step"            # an inbox task: only the step's role in the step's organisation
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    method: str
-    need: str                    # a Cap value, or LOGIN / PUBLIC / STAFF_ADMIN / TOKEN
-    kwargs: Callable[[dict[str, Any]], dict[str, Any]] = lambda objs: {}
-    data: Callable[[dict[str, Any]], dict[str, Any]] = lambda objs: {}
-    org_object: bool = False     # names one object of the organisation: outsiders get 404
-    # Roles refused with 404 rather than 403 (the object is not theirs to know about).
-    hidden_from: frozenset[str] = frozenset()
-
+from . import matrix
+from .matrix import CLIENT, LOGIN, PUBLIC, STAFF_ADMIN, STEP, TOKEN, Page
 
 PAGES = [
     Page("web:home", "get", LOGIN),
@@ -143,6 +134,19 @@ PAGES = [
     Page("api:openapi-view", "get", PUBLIC),
 ]
 
+
+def _part_modules() -> list[Any]:
+    """``tests/platform/matrix_*.py``: each part's ``PAGES`` and optional ``extra_objects``."""
+    names = [m.name for m in pkgutil.iter_modules(matrix.__spec__.submodule_search_locations
+                                                  or [__file__.rsplit("/", 1)[0]])
+             if m.name.startswith("matrix_")]
+    return [importlib.import_module(f"{__package__}.{name}") for name in sorted(names)]
+
+
+PARTS = _part_modules()
+for _part in PARTS:
+    PAGES.extend(_part.PAGES)
+
 ROLES = [role.value for role in Role]
 
 
@@ -194,10 +198,24 @@ def objects(org: Any, partner_org: Any, prevention_worker: User,
                              offer_id=make_offer(partner_org).pk,
                              summary="Matrix test: a referral to the partner organisation.")
     step = ProcessStep.objects.get(case=case, status=StepStatus.OPEN)
-    return {"source": source, "push": push, "signal": signal, "urgent": urgent,
-            "import": run, "offer": make_offer(org),
-            "agreement": agreement, "case": case, "goal": goal,
-            "referral": referral, "step": step, "definition": case.process.definition}
+    # Counselling: a client of the organisation's pool with a counsellor of the organisation.
+    # The matrix's own counsellor is a fresh person, not on this client's team.
+    pool = make_pool(org, slug="matrix")
+    client = make_client(pool, nickname="matrix-client")
+    profile = make_counsellor(org, username="matrix-counsellor")
+    engagement = make_engagement(client, profile)
+    objs: dict[str, Any] = {
+        "source": source, "push": push, "signal": signal, "urgent": urgent,
+        "import": run, "offer": make_offer(org),
+        "agreement": agreement, "case": case, "goal": goal,
+        "referral": referral, "step": step, "definition": case.process.definition,
+        "pool": pool, "client": client, "profile": profile, "engagement": engagement,
+        "slot": make_slot(profile)}
+    for part in PARTS:
+        extra = getattr(part, "extra_objects", None)
+        if extra is not None:
+            objs.update(extra(objs))
+    return objs
 
 
 def _request(client: Client, page: Page, objs: dict[str, Any]) -> Any:
@@ -208,6 +226,8 @@ def _request(client: Client, page: Page, objs: dict[str, Any]) -> Any:
 
 
 def _expected(role: str, page: Page, user: User) -> bool:
+    if page.need == CLIENT:
+        return False
     if page.need in (LOGIN, PUBLIC):
         return True
     if page.need == STAFF_ADMIN:
@@ -231,6 +251,8 @@ def test_role_matrix(role: str, org: Any, objects: dict[str, Any]) -> None:
         status = response.status_code
         if page.need == TOKEN:
             ok = status == 401
+        elif page.need == CLIENT:
+            ok = status == 302 and reverse("portal:signin") in response.get("Location", "")
         elif page.need == STAFF_ADMIN and not allowed:
             ok = status == 403
         elif allowed:
@@ -264,10 +286,39 @@ def test_anonymous_visitors_are_sent_to_login(objects: dict[str, Any]) -> None:
     objects["device_id"] = 1
     failures = []
     for page in PAGES:
-        if page.need in (PUBLIC, TOKEN, STAFF_ADMIN) or page.name == "accounts:logout":
+        if page.need in (PUBLIC, TOKEN, STAFF_ADMIN, CLIENT) or page.name == "accounts:logout":
             continue
         response = _request(Client(), page, objects)
         location = response.get("Location", "")
         if response.status_code != 302 or reverse("accounts:login") not in location:
             failures.append(f"{page.name}: {response.status_code} {location}")
+    assert failures == []
+
+
+def test_client_pages_are_for_signed_in_clients_only(objects: dict[str, Any]) -> None:
+    """Anonymous visitors go to the portal's sign-in; the signed-in client gets the page."""
+    failures = []
+    for page in PAGES:
+        if page.need != CLIENT:
+            continue
+        response = _request(Client(), page, objects)
+        if response.status_code != 302 or reverse("portal:signin") not in response.get(
+                "Location", ""):
+            failures.append(f"anonymous {page.name}: {response.status_code}")
+        response = _request(portal_login(Client(), objects["client"]), page, objects)
+        if response.status_code >= 400:
+            failures.append(f"client {page.name}: {response.status_code}")
+    assert failures == []
+
+
+def test_another_client_gets_404_on_a_clients_objects(objects: dict[str, Any]) -> None:
+    """Pages naming one client's object (``org_object`` on a CLIENT page): others get 404."""
+    stranger = make_client(objects["pool"], nickname="matrix-stranger")
+    failures = []
+    for page in PAGES:
+        if page.need != CLIENT or not page.org_object:
+            continue
+        response = _request(portal_login(Client(), stranger), page, objects)
+        if response.status_code != 404:
+            failures.append(f"{page.name}: {response.status_code}")
     assert failures == []

@@ -4,13 +4,35 @@ Everything a client or counsellor writes about a person is a ``SealedTextField``
 rest with ``BRUG_CONTENT_KEYS``. There is no score of any kind on a client (DESIGN.md §3.1).
 """
 
-from .care import ExposureEntry, ExposureKind, Feeling, SupervisionSession, SupervisionStatus, \
-    WellbeingCheckin
+from .care import (
+    ExposureEntry,
+    ExposureKind,
+    Feeling,
+    SupervisionSession,
+    SupervisionStatus,
+    WellbeingCheckin,
+)
 from .clients import Client, Notice, NoticeKind, Pool, SafetyPlan
 from .counsellors import CounsellorProfile
-from .sessions import Appointment, AppointmentStatus, ChatMessage, ConcernNote, ConcernTopic, \
-    CounsellingGoal, Engagement, EngagementMember, EngagementStatus, GoalProgress, GoalReview, \
-    GoalStatus, Invitation, InvitationKind, InvitationStatus, SessionNote, Slot
+from .sessions import (
+    Appointment,
+    AppointmentStatus,
+    ChatMessage,
+    ConcernNote,
+    ConcernTopic,
+    CounsellingGoal,
+    Engagement,
+    EngagementMember,
+    EngagementStatus,
+    GoalProgress,
+    GoalReview,
+    GoalStatus,
+    Invitation,
+    InvitationKind,
+    InvitationStatus,
+    SessionNote,
+    Slot,
+)
 
 __all__ = [
     "Appointment", "AppointmentStatus", "ChatMessage", "Client", "ConcernNote", "ConcernTopic",
