@@ -79,8 +79,8 @@ BRUG_HANDLE_KEY = secret("BRUG_HANDLE_KEY", "handle")
 # Counselling content at rest (chat, notes, goals, safety plans): newest key first; every key
 # decrypts, the first encrypts. Rotate: put a new key in front, run `brug rotate-content-keys`,
 # then drop the old one.
-BRUG_CONTENT_KEYS = [k for k in (env("BRUG_CONTENT_KEYS") or "").split(",") if k.strip()] or [
-    secret("BRUG_CONTENT_KEY", "content")]
+BRUG_CONTENT_KEYS = [k.strip() for k in (env("BRUG_CONTENT_KEYS") or "").split(",")
+                     if k.strip()] or [secret("BRUG_CONTENT_KEYS", "content")]
 
 ALLOWED_HOSTS = env_list("BRUG_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("BRUG_CSRF_TRUSTED_ORIGINS", "")

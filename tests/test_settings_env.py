@@ -202,13 +202,21 @@ def test_production_without_secret_key_refuses_to_start() -> None:
 
 def test_production_with_its_secrets_starts() -> None:
     result = _import_settings({"BRUG_SECRET_KEY": "k" * 50, "BRUG_PSEUDONYM_KEY": "p" * 64,
-                               "BRUG_HANDLE_KEY": "h" * 64})
+                               "BRUG_HANDLE_KEY": "h" * 64,
+                               "BRUG_CONTENT_KEYS": "new-key-2026, old-key-2025"})
     assert result.returncode == 0, result.stderr
+
+
+def test_production_without_a_content_key_names_the_variable() -> None:
+    result = _import_settings({"BRUG_SECRET_KEY": "k" * 50, "BRUG_PSEUDONYM_KEY": "p" * 64,
+                               "BRUG_HANDLE_KEY": "h" * 64})
+    assert result.returncode != 0
+    assert "BRUG_CONTENT_KEYS" in result.stderr
 
 
 def test_production_with_a_bad_database_url_names_the_variable() -> None:
     result = _import_settings({"BRUG_SECRET_KEY": "k" * 50, "BRUG_PSEUDONYM_KEY": "p" * 64,
-                               "BRUG_HANDLE_KEY": "h" * 64,
+                               "BRUG_HANDLE_KEY": "h" * 64, "BRUG_CONTENT_KEYS": "c" * 64,
                                "DATABASE_URL": "mysql://u:p@localhost/brug"})
     assert result.returncode != 0
     assert "DATABASE_URL" in result.stderr

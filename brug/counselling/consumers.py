@@ -1,10 +1,235 @@
-"""Chat over WebSockets (written by the chat part; placeholder so routing imports)."""
+"""The conversation of an engagement over a WebSocket: ``ws(s)://host/ws/chat/<engagement_id>/``.
+
+Protocol (a benchmark and ``static/counselling/chat.js`` rely on it; keep it exactly):
+
+* Who may connect: the signed-in client who owns the engagement, or a counsellor on its team
+  now with a verified second factor. Otherwise the socket is accepted and closed at once with
+  4401 (not signed in), 4404 (not yours, or no such engagement) or 4409 (the engagement ended).
+  Staff connecting is audited (``counselling.conversation_open``).
+* On connect the server sends ``{"type": "history", "messages": [msg, ...]}``, oldest first.
+* The client sends ``{"type": "message", "text": "...", "ref": "<uuid4>"}``.
+* Everyone on the conversation, the sender included, receives ``msg`` =
+  ``{"type": "message", "id", "ref", "sender": "client"|"counsellor", "name", "text", "at"}``
+  once it is stored. A resend of a stored ref goes back to the sender alone, with
+  ``"duplicate": true``.
+* Bad input never closes the socket: ``{"type": "error", "code", "message"}`` (plus ``"ref"``
+  when the message had a valid one). Codes: ``invalid``, ``empty``, ``too_long``,
+  ``slow_down`` (more than ``FLOOD_MESSAGES`` in ``FLOOD_SECONDS``), ``ended``,
+  ``not_on_team``, ``not_found``, ``not_allowed``.
+* When the engagement ends or the counsellor leaves the team, the socket gets an error and is
+  closed (4409 or 4404): on the next post, on a ``chat_revoke`` event, or at the latest when
+  a message arrives more than ``RECHECK_SECONDS`` after the last check.
+"""
 
 from __future__ import annotations
 
+import json
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from brug.accounts.roles import Cap
+from brug.errors import BrugError
+
+from .auth import client_from_session, staff_from_scope
+from .models import Client, Engagement, EngagementMember, EngagementStatus
+from .services_chat import (
+    chat_group,
+    chat_history,
+    chat_post,
+    conversation_open,
+    message_payload,
+    messages_mark_read,
+)
+
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_NOT_YOURS = 4404
+CLOSE_ENDED = 4409
+FLOOD_MESSAGES = 20
+FLOOD_SECONDS = 10.0
+RECHECK_SECONDS = 30.0
+
+
+def in_thread[**P, R](function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """``database_sync_to_async`` with its types (ORM calls run in a worker thread)."""
+    return database_sync_to_async(function)  # type: ignore[no-any-return]
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    engagement_id: int
+    group: str | None = None
+    client: Client | None = None
+    user: Any = None  # the staff member (brug.accounts.models.User)
+    checked_at: float = 0.0
+
+    # --- connecting ----------------------------------------------------------------------
+
     async def connect(self) -> None:
-        await self.close(code=4403)
+        self.engagement_id = int(self.scope["url_route"]["kwargs"]["engagement_id"])
+        self.sent: deque[float] = deque()
+        await self.accept()
+        refusal = await self._admit()
+        if refusal:
+            await self.close(code=refusal)
+            return
+        self.group = chat_group(self.engagement_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.checked_at = time.monotonic()
+        # Read after joining the group: a message stored in between arrives twice at worst
+        # (chat.js keeps one per id), never not at all.
+        await self.send_json({"type": "history", "messages": await self._history()})
+
+    @in_thread
+    def _admit(self) -> int:
+        """0 when the socket may stay, else its close code. Sets ``client`` or ``user``."""
+        session = self.scope.get("session")
+        client = client_from_session(session) if session is not None else None
+        if client is not None:
+            status = (Engagement.objects.filter(pk=self.engagement_id, client=client)
+                      .values_list("status", flat=True).first())
+            if status is None:
+                return CLOSE_NOT_YOURS
+            if status != EngagementStatus.ACTIVE:
+                return CLOSE_ENDED
+            self.client = client
+            messages_mark_read(engagement_id=self.engagement_id, client=client)
+            return 0
+        user = staff_from_scope(self.scope) if session is not None else None
+        if user is None:
+            return CLOSE_NOT_SIGNED_IN
+        status = self._staff_status(user)
+        if status is None:
+            return CLOSE_NOT_YOURS
+        if status != EngagementStatus.ACTIVE:
+            return CLOSE_ENDED
+        try:
+            conversation_open(actor=user, engagement_id=self.engagement_id, via="socket")
+        except BrugError:
+            return CLOSE_NOT_YOURS
+        self.user = user
+        messages_mark_read(engagement_id=self.engagement_id, user=user)
+        return 0
+
+    def _staff_status(self, user: Any) -> str | None:
+        """The engagement's status when ``user`` is a counsellor on its team now, else None."""
+        if not user.can(Cap.COUNSEL) or user.organisation_id is None:
+            return None
+        return (EngagementMember.objects
+                .filter(engagement_id=self.engagement_id, counsellor__user=user,
+                        left_at__isnull=True)
+                .values_list("engagement__status", flat=True).first())
+
+    @in_thread
+    def _history(self) -> list[dict[str, Any]]:
+        engagement = Engagement.objects.select_related("client").get(pk=self.engagement_id)
+        return [message_payload(m) for m in chat_history(engagement)]
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+
+    # --- receiving -----------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None,
+                      bytes_data: bytes | None = None) -> None:
+        """Parses one frame; never lets bad input close the socket."""
+        if self.group is None:
+            return  # refused or revoked: the close is on its way
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            await self._error("invalid", _("That could not be read. Reload the page and try "
+                                           "again."))
+            return
+        if content.get("type") != "message":
+            await self._error("invalid", _("Unknown request. Reload the page and try again."))
+            return
+        await self._post(content)
+
+    async def _post(self, content: dict[str, Any]) -> None:
+        ref = content.get("ref")
+        ref_out = ref if isinstance(ref, str) and len(ref) <= 64 else None
+        now = time.monotonic()
+        while self.sent and now - self.sent[0] > FLOOD_SECONDS:
+            self.sent.popleft()
+        if len(self.sent) >= FLOOD_MESSAGES:
+            await self._error("slow_down", _("You are sending very fast. Wait a few seconds, "
+                                             "then send again."), ref_out)
+            return
+        self.sent.append(now)
+        try:
+            payload, created = await self._store(content.get("text"), ref)
+        except BrugError as error:
+            await self._error(error.code, error.message, ref_out)
+            if error.code == "ended":
+                await self._leave(CLOSE_ENDED)
+            elif error.code in ("not_on_team", "not_found", "not_allowed"):
+                await self._leave(CLOSE_NOT_YOURS)
+            return
+        self.checked_at = now  # chat_post checked the right to post just now
+        if created:
+            await self.channel_layer.group_send(self.group, {"type": "chat.message",
+                                                             "message": payload})
+        else:
+            await self.send_json({**payload, "duplicate": True})
+
+    @in_thread
+    def _store(self, text: Any, ref: Any) -> tuple[dict[str, Any], bool]:
+        """One thread hop per message: store it (committed on return), then shape it."""
+        message, created = chat_post(engagement_id=self.engagement_id, text=text, ref=ref,
+                                     client=self.client, actor=self.user)
+        return message_payload(message), created
+
+    async def _error(self, code: str, message: str, ref: str | None = None) -> None:
+        reply: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if ref is not None:
+            reply["ref"] = ref
+        await self.send_json(reply)
+
+    async def _leave(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+        await self.close(code=code)
+
+    # --- group events --------------------------------------------------------------------
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        """A stored message for everyone on the conversation."""
+        if self.group is None:
+            return
+        if self.user is not None and time.monotonic() - self.checked_at > RECHECK_SECONDS:
+            # A counsellor who left the team (or whose engagement ended) while connected
+            # must not keep reading: re-checked at most every RECHECK_SECONDS per socket.
+            status = await in_thread(self._staff_status)(self.user)
+            if status != EngagementStatus.ACTIVE:
+                await self._revoked(status)
+                return
+            self.checked_at = time.monotonic()
+        await self.send_json(event["message"])
+
+    async def chat_revoke(self, event: dict[str, Any]) -> None:
+        """The engagement ended (``user`` None) or the counsellor ``user`` left the team."""
+        if self.group is None:
+            return
+        if event.get("user") is None:
+            await self._revoked(EngagementStatus.ENDED)
+        elif self.user is not None and event["user"] == self.user.pk:
+            await self._revoked(None)
+
+    async def _revoked(self, status: str | None) -> None:
+        if status == EngagementStatus.ENDED:
+            await self._error("ended", _("This counselling has ended: no new messages can be "
+                                         "sent."))
+            await self._leave(CLOSE_ENDED)
+        else:
+            await self._error("not_on_team", _("You are no longer on this client's team."))
+            await self._leave(CLOSE_NOT_YOURS)

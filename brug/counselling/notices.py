@@ -47,6 +47,7 @@ def notice_text(notice: Notice) -> str:
         NoticeKind.INVITATION: _("%(name)s suggests a colleague to talk with. You decide."),
         NoticeKind.MESSAGE: _("New message from %(name)s."),
         NoticeKind.SUPERVISION: _("Supervision planned on %(when)s."),
+        NoticeKind.CHOSEN: _("%(name)s chose you as their counsellor."),
     }
     template = texts.get(NoticeKind(notice.kind), "") if notice.kind in NoticeKind.values else ""
     return template % {"name": name, "when": when}

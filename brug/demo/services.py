@@ -381,14 +381,17 @@ def demo_counts(*, sources: Sequence[Source]) -> dict[str, Any]:
 
 def demo_reset(*, organisation: Organisation | None) -> dict[str, int]:
     """Delete the demo sources with everything they brought in (messages, imports, signals,
-    decisions), and the demo casework: the service's cases (with their steps and referrals),
-    the partners' demo offers and the demo agreements. People and organisations stay (the
+    decisions), the demo casework: the service's cases (with their steps and referrals),
+    the partners' demo offers and the demo agreements, and the counselling demo's clients, free
+    times and care records. People and organisations stay (the
     audit log refers to them) and are re-asserted by the next run; the audit log itself is
     append-only and keeps its entries."""
     from .cases import demo_casework_reset, demo_organisations
+    from .counselling import counselling_demo_reset
 
     if organisation is None:
-        return {"sources": 0, "messages": 0, "cases": 0, "offers": 0, "agreements": 0}
+        return {"sources": 0, "messages": 0, "cases": 0, "offers": 0, "agreements": 0,
+                "clients": 0}
     with transaction.atomic():
         sources = Source.objects.filter(organisation=organisation,
                                         name__in=[UPLOAD_SOURCE, PUSH_SOURCE, FEED_SOURCE])
@@ -396,6 +399,7 @@ def demo_reset(*, organisation: Organisation | None) -> dict[str, int]:
                   "messages": Message.objects.filter(source__in=sources).count()}
         # Cases first: referrals hold their offers and agreements.
         counts.update(demo_casework_reset(organisations=demo_organisations()))
+        counts.update(counselling_demo_reset())
         Decision.objects.filter(signal__source__in=sources).delete()
         sources.delete()
         audit_record(actor=None, action="demo.reset", object_type="sources.source",

@@ -157,3 +157,13 @@ def retention_overview(*, actor: User, now: datetime) -> list[SourceRetention]:
         runs.setdefault(run.source_id, []).append(run)
     return [SourceRetention(source=s, held=held.get(s.pk, 0), due=due.get(s.pk, 0),
                             runs=runs.get(s.pk, [])) for s in sources]
+
+
+def client_accounts_due(*, actor: User, now: datetime) -> int | None:
+    """Online-counselling client accounts of the actor's organisation's pools that are due
+    for deletion (inactive too long), or None when the organisation has no counselling pool.
+    Raises ``NotAllowed`` without ``Cap.RETENTION_VIEW``."""
+    from brug.counselling.retention import clients_due_for_organisation
+
+    ensure_can_view_retention(actor)
+    return clients_due_for_organisation(actor.organisation_id or 0, now)

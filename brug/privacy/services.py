@@ -41,7 +41,9 @@ def retention_purge(*, actor: User | None = None, now: datetime | None = None
     Kept on purpose: messages whose signal's latest decision is monitor, outreach, refer or
     urgent. Those moved on to casework: closed case files expire after
     ``BRUG_CASE_RETENTION_DAYS`` and take the messages only they hold with them
-    (``brug.cases.retention``, run at the end of this purge).
+    (``brug.cases.retention``, run at the end of this purge). Inactive client accounts of
+    online counselling and old care records of counsellors go last
+    (``brug.counselling.retention``).
 
     Works in batches of ``PURGE_BATCH`` ids, each batch in its own transaction, so 100k
     messages never sit in memory and a long purge does not lock the database for long; the
@@ -50,10 +52,12 @@ def retention_purge(*, actor: User | None = None, now: datetime | None = None
     Writes a content-free audit entry per source when something was deleted or a person ran it.
     """
     from brug.cases.retention import cases_purge_expired
+    from brug.counselling.retention import clients_purge_inactive
 
     now = now or timezone.now()
     runs = [_purge_source(source, now=now, actor=actor) for source in sources_with_retention()]
     cases_purge_expired(now=now, actor=actor)
+    clients_purge_inactive(now=now, actor=actor)
     return runs
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,17 +14,20 @@ from django.views.decorators.http import require_GET, require_POST
 from brug.accounts.access import request_actor
 from brug.errors import InvalidInput
 
-from .selectors import BAR_WIDTH, CHART_HEIGHT, retention_overview
+from .selectors import BAR_WIDTH, CHART_HEIGHT, client_accounts_due, retention_overview
 from .services import handle_reveal as reveal
 
 
 @login_required
 @require_GET
 def retention(request: HttpRequest) -> HttpResponse:
-    rows = retention_overview(actor=request_actor(request), now=timezone.now())
+    actor, now = request_actor(request), timezone.now()
+    rows = retention_overview(actor=actor, now=now)
     return render(request, "privacy/retention.html",
                   {"nav": "retention", "rows": rows,
-                   "chart_height": CHART_HEIGHT, "bar_width": BAR_WIDTH})
+                   "chart_height": CHART_HEIGHT, "bar_width": BAR_WIDTH,
+                   "clients_due": client_accounts_due(actor=actor, now=now),
+                   "client_inactive_days": settings.BRUG_CLIENT_INACTIVE_DAYS})
 
 
 @never_cache  # the answer holds a person's handle: no browser or proxy may keep it

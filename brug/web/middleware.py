@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django_htmx.http import reswap, retarget
 
 from brug.errors import BrugError
@@ -32,6 +33,9 @@ class BrugErrorMiddleware:
             response = render(request, "web/partials/messages.html", status=exception.status)
             return reswap(retarget(response, "#messages"), "outerHTML")
         # The client portal has its own calm look (and no staff navigation).
-        template = ("counselling/portal/error.html" if request.path.startswith("/help/")
-                    else "web/error.html")
-        return render(request, template, {"error": exception}, status=exception.status)
+        portal = request.path.startswith("/help/")
+        template = "counselling/portal/error.html" if portal else "web/error.html"
+        response = render(request, template, {"error": exception}, status=exception.status)
+        if portal:
+            add_never_cache_headers(response)  # like every portal page: nothing after quick exit
+        return response

@@ -55,6 +55,8 @@ def periodic_jobs() -> list[PeriodicJob]:
         PeriodicJob("brug.privacy.tasks.retention_purge_job", settings.BRUG_PURGE_SECONDS),
         PeriodicJob("brug.signals.tasks.monitoring_recheck_due", HOUR),
         PeriodicJob("brug.cases.tasks.process_timers_due", settings.BRUG_TIMER_SWEEP_SECONDS),
+        PeriodicJob("brug.counselling.tasks.appointment_reminders_due",
+                    settings.BRUG_REMINDER_SWEEP_SECONDS),
     ]
 
 

@@ -9,12 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from brug.accounts.models import User
-from brug.accounts.roles import Cap, Role
+from brug.accounts.roles import Cap
 
 from .selectors import queue_summary
-
-# Roles whose workspace (counselling) is not built yet.
-WORKSPACE_LATER = {Role.COUNSELLOR}
 
 
 def _casework(user: User) -> dict[str, Any]:
@@ -37,7 +34,6 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "nav": "home",
         "summary": queue_summary(actor=user) if user.can(Cap.QUEUE_VIEW) else None,
-        "workspace_later": user.role in WORKSPACE_LATER,
         "no_organisation": user.organisation_id is None,
         **_casework(user),
     }

@@ -280,7 +280,8 @@ def test_the_command_prints_the_casework_and_reset_rebuilds_it() -> None:
     call_command("demo", "--force", "--no-score", "--history", "3", "--reset", stdout=out)
 
     assert re.search(r"Reset: removed 3 demo sources and \d+ messages, "
-                     rf"{first['cases']} cases, 10 offers and 4 agreements", out.getvalue())
+                     rf"{first['cases']} cases, 10 offers, 4 agreements and 1 counselling "
+                     "clients", out.getvalue())
     again = snapshot()
     assert again == first and set(again["labels"]) == labels
     assert not Referral.objects.filter(~Q(offer__in=Offer.objects.all())).exists()

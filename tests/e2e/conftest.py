@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from .asgi_server import _asgi_daphne, asgi_live_server  # noqa: F401  (fixtures)
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
 TIMEOUT_MS = 15_000

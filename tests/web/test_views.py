@@ -75,12 +75,14 @@ def test_dpo_sees_audit_and_retention_not_the_queue(client: Client, dpo: User,
     assert "queue-total" not in html and "Open the review queue" not in html
 
 
-def test_counsellors_are_told_their_workspace_comes_later(
+def test_counsellors_find_their_counselling_workspace_not_the_queue(
         client: Client, counsellor: User, org: Organisation) -> None:
     _open_signals(org, 2)
     login(client, counsellor)
     html = client.get(HOME).content.decode()
-    assert "Your workspace arrives with counselling." in html
+    assert f'href="{reverse("counselling:home")}"' in html
+    assert f'href="{reverse("counselling:care")}"' in html
+    assert f'href="{reverse("counselling:overview")}"' not in html
     assert "queue-total" not in html
     assert f'href="{reverse("review:queue")}"' not in html
 
@@ -90,7 +92,7 @@ def test_partners_see_their_inbox_and_referrals_not_the_queue(
     _open_signals(org, 2)
     login(client, partner_caseworker)
     html = client.get(HOME).content.decode()
-    assert "Your workspace arrives" not in html
+    assert f'href="{reverse("counselling:home")}"' not in html
     assert f'href="{reverse("cases:inbox")}"' in html
     assert f'href="{reverse("cases:referrals")}"' in html
     assert f'href="{reverse("review:queue")}"' not in html

@@ -121,12 +121,13 @@ def test_failing_job_does_not_stop_the_worker(test_schedule: list[PeriodicJob],
 
 def test_the_real_schedule(db: None) -> None:
     with override_settings(BRUG_FEED_POLL_SECONDS=120, BRUG_PURGE_SECONDS=900,
-                           BRUG_TIMER_SWEEP_SECONDS=30):
+                           BRUG_TIMER_SWEEP_SECONDS=30, BRUG_REMINDER_SWEEP_SECONDS=300):
         planned = {job.path: job.every for job in periodic_jobs()}
     assert planned == {"brug.sources.tasks.feeds_poll_due": 120,
                        "brug.privacy.tasks.retention_purge_job": 900,
                        "brug.signals.tasks.monitoring_recheck_due": 3600,
-                       "brug.cases.tasks.process_timers_due": 30}
+                       "brug.cases.tasks.process_timers_due": 30,
+                       "brug.counselling.tasks.appointment_reminders_due": 300}
     for path, every in planned.items():
         assert PeriodicJob(path, every).load() is not None
 

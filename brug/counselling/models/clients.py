@@ -94,6 +94,10 @@ class NoticeKind(models.TextChoices):
     INVITATION = "invitation", _("A counsellor suggests a colleague")
     MESSAGE = "message", _("A new chat message")
     SUPERVISION = "supervision", _("Supervision was planned")
+    CHOSEN = "chosen", _("A client chose you")
+    COLLEAGUE_INVITE = "colleague_invite", _("A colleague asks you to join a counselling")
+    INVITATION_ANSWER = "invitation_answer", _("A proposal of a colleague was answered")
+    ENDED = "ended", _("A counselling ended")
 
 
 class Notice(models.Model):

@@ -90,6 +90,8 @@ class Invitation(models.Model):
                               default=InvitationStatus.AWAITING_COLLEAGUE)
     decline_reason = SealedTextField(blank=True, max_length=1000)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the colleague agreed and the client was asked: only then may the client see it.
+    client_asked_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
 

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from brug.accounts.roles import Role
 from brug.demo import cases as demo_cases
+from brug.demo import counselling as demo_counselling
 from brug.demo import services as demo
 from brug.errors import BrugError
 from brug.signals.models import FLAG_CATEGORIES, Category, SignalStatus
@@ -73,8 +74,9 @@ class Command(BaseCommand):
             counts = demo.demo_reset(organisation=demo.demo_prevention_service())
             self._say(f"Reset: removed {counts['sources']} demo sources and "
                       f"{counts['messages']} messages, {counts.get('cases', 0)} cases, "
-                      f"{counts.get('offers', 0)} offers and {counts.get('agreements', 0)} "
-                      "agreements (people and the audit log stay).")
+                      f"{counts.get('offers', 0)} offers, {counts.get('agreements', 0)} "
+                      f"agreements and {counts.get('clients', 0)} counselling clients "
+                      "(people and the audit log stay).")
         organisations = demo.demo_organisations_ensure()
         people = demo.demo_people_ensure(organisations=organisations)
         people += demo_cases.demo_partner_people_ensure(organisations=organisations)
@@ -114,11 +116,16 @@ class Command(BaseCommand):
         if walked:
             self._say(f"Walked {walked} demo cases through their processes in "
                       f"{time.monotonic() - started:.0f} s.")
+        counselling = demo_counselling.counselling_demo_ensure(organisations=organisations)
 
         if self.verbosity:
             self._report(codes, upload, push, feed, token, demo.demo_counts(sources=sources))
             self._casework(demo_cases.demo_casework_counts(organisations=organisations,
                                                            people=people))
+            url = f"http://127.0.0.1:{os.environ.get('BRUG_PORT', '8000')}"
+            for text in demo_counselling.counselling_demo_lines(counselling, url=url):
+                self.stdout.write(text)
+            self.stdout.write("=" * 78)
 
     # -- the block to copy ---------------------------------------------------------------------
 

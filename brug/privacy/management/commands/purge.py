@@ -1,6 +1,7 @@
 """`brug purge`: delete messages past their source's retention period (see retention_purge).
 
-`--dry-run` deletes nothing and prints, per source, how many messages (and signals) are due.
+`--dry-run` deletes nothing and prints, per source, how many messages (and signals) are due,
+and how many closed cases, inactive counselling client accounts and old care records would go.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from brug.cases.retention import cases_due
+from brug.counselling.retention import CARE_RECORDS_DAYS, care_records_due, clients_due
 from brug.privacy.selectors import due_counts, sources_with_retention
 from brug.privacy.services import retention_purge
 
@@ -39,6 +41,13 @@ class Command(BaseCommand):
                               f"from {len(sources)} sources")
             self.stdout.write(f"dry run: {len(cases_due(now))} closed cases are past "
                               f"{settings.BRUG_CASE_RETENTION_DAYS} days and would be deleted")
+            self.stdout.write(f"dry run: {clients_due(now).count()} counselling client accounts "
+                              f"were not used for {settings.BRUG_CLIENT_INACTIVE_DAYS} days and "
+                              f"would be deleted")
+            checkins, exposure = care_records_due(now)
+            self.stdout.write(f"dry run: {checkins} check-ins and {exposure} exposure entries "
+                              f"of counsellors are older than {CARE_RECORDS_DAYS} days and "
+                              f"would be deleted")
             return
         runs = retention_purge()
         for run in runs:
