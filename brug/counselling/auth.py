@@ -34,15 +34,23 @@ def client_session_hash(client: Client) -> str:
 
 
 def client_login(request: HttpRequest, client: Client) -> None:
-    """Starts a fresh session for ``client`` (a new session key: no fixation)."""
+    """Starts a fresh session for ``client`` (a new session key: no fixation). The cookie ends
+    with the browser (expiry 0): on a shared or watched device, closing the browser signs the
+    client out; the server side still expires after ``SESSION_COOKIE_AGE``."""
     request.session.flush()
     request.session[SESSION_CLIENT] = client.pk
     request.session[SESSION_HASH] = client_session_hash(client)
-    request.session.set_expiry(settings.SESSION_COOKIE_AGE)
+    request.session.set_expiry(0)
 
 
 def client_logout(request: HttpRequest) -> None:
+    """Ends the session; the client's open chat sockets check theirs at once and close."""
+    from .services_chat import chat_recheck_client
+
+    client_id = request.session.get(SESSION_CLIENT)
     request.session.flush()
+    if client_id:
+        chat_recheck_client(int(client_id))
 
 
 def client_from_session(session: Any) -> Client | None:

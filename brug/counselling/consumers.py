@@ -19,6 +19,11 @@ Protocol (a benchmark and ``static/counselling/chat.js`` rely on it; keep it exa
 * When the engagement ends or the counsellor leaves the team, the socket gets an error and is
   closed (4409 or 4404): on the next post, on a ``chat_revoke`` event, or at the latest when
   a message arrives more than ``RECHECK_SECONDS`` after the last check.
+* The session behind the socket is checked again on every post and at those re-checks: a
+  client who signed out, left by quick exit, changed the passphrase elsewhere or deleted the
+  account, or a counsellor who was deactivated, lost the role or signed out, is closed with
+  4401 (``not_signed_in``). ``chat_recheck`` events (sign-out, quick exit, passphrase change)
+  make every socket of a client check at once.
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ import json
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from importlib import import_module
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from brug.accounts.roles import Cap
@@ -115,6 +122,29 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         messages_mark_read(engagement_id=self.engagement_id, user=user)
         return 0
 
+    def _still_signed_in(self) -> bool:
+        """The socket's session still stands, read afresh from the session store (the scope's
+        copy is from connect time), and still names this client or this active counsellor."""
+        from brug.accounts.models import User
+
+        session = self.scope.get("session")
+        key = getattr(session, "session_key", None)
+        if not key:
+            return False
+        data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key).load()
+        if not data:
+            return False  # flushed: signed out, quick exit, deleted
+        if self.client is not None:
+            fresh = client_from_session(data)
+            return fresh is not None and fresh.pk == self.client.pk
+        if self.user is None or str(data.get("_auth_user_id")) != str(self.user.pk):
+            return False
+        user = User.objects.filter(pk=self.user.pk, is_active=True).first()
+        if user is None or staff_from_scope({"user": user, "session": data}) is None:
+            return False
+        self.user = user  # the role and organisation as they are now
+        return True
+
     def _staff_status(self, user: Any) -> str | None:
         """The engagement's status when ``user`` is a counsellor on its team now, else None."""
         if not user.can(Cap.COUNSEL) or user.organisation_id is None:
@@ -173,6 +203,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 await self._leave(CLOSE_ENDED)
             elif error.code in ("not_on_team", "not_found", "not_allowed"):
                 await self._leave(CLOSE_NOT_YOURS)
+            elif error.code == "not_signed_in":
+                await self._leave(CLOSE_NOT_SIGNED_IN)
             return
         self.checked_at = now  # chat_post checked the right to post just now
         if created:
@@ -183,7 +215,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     @in_thread
     def _store(self, text: Any, ref: Any) -> tuple[dict[str, Any], bool]:
-        """One thread hop per message: store it (committed on return), then shape it."""
+        """One thread hop per message: check the session, store the message (committed on
+        return), then shape it."""
+        if not self._still_signed_in():
+            raise BrugError(_("You are signed out. Sign in again to go on."),
+                            code="not_signed_in")
         message, created = chat_post(engagement_id=self.engagement_id, text=text, ref=ref,
                                      client=self.client, actor=self.user)
         return message_payload(message), created
@@ -206,15 +242,33 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         """A stored message for everyone on the conversation."""
         if self.group is None:
             return
-        if self.user is not None and time.monotonic() - self.checked_at > RECHECK_SECONDS:
-            # A counsellor who left the team (or whose engagement ended) while connected
-            # must not keep reading: re-checked at most every RECHECK_SECONDS per socket.
-            status = await in_thread(self._staff_status)(self.user)
-            if status != EngagementStatus.ACTIVE:
-                await self._revoked(status)
-                return
-            self.checked_at = time.monotonic()
+        if time.monotonic() - self.checked_at > RECHECK_SECONDS and not await self._recheck():
+            return  # a counsellor who left, an ended session: closed, never read on
         await self.send_json(event["message"])
+
+    async def chat_recheck(self, event: dict[str, Any]) -> None:
+        """Check this socket's session now (a client signed out, left or changed passphrase)."""
+        if self.group is not None:
+            await self._recheck()
+
+    async def _recheck(self) -> bool:
+        """Re-checks the session and, for staff, the team; closes the socket when either is
+        gone. True when it stays."""
+        signed_in, status = await in_thread(self._check_now)()
+        if not signed_in:
+            await self._error("not_signed_in", _("You are signed out. Sign in again to go on."))
+            await self._leave(CLOSE_NOT_SIGNED_IN)
+            return False
+        if self.user is not None and status != EngagementStatus.ACTIVE:
+            await self._revoked(status)
+            return False
+        self.checked_at = time.monotonic()
+        return True
+
+    def _check_now(self) -> tuple[bool, str | None]:
+        if not self._still_signed_in():
+            return False, None
+        return True, (self._staff_status(self.user) if self.user is not None else None)
 
     async def chat_revoke(self, event: dict[str, Any]) -> None:
         """The engagement ended (``user`` None) or the counsellor ``user`` left the team."""

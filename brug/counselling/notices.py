@@ -20,12 +20,18 @@ if TYPE_CHECKING:
 
 
 def notice_add(*, kind: str, client: Client | None = None, user: User | None = None,
-               params: dict[str, Any] | None = None, url: str = "") -> Notice:
+               params: dict[str, Any] | None = None, url: str = "",
+               engagement_id: int | None = None) -> Notice:
     """One notice for a client or a staff member. ``params`` must hold no message content;
-    datetimes are stored as ISO strings and shown in the reader's time zone."""
+    datetimes are stored as ISO strings and shown in the reader's time zone. A notice about an
+    engagement (``engagement`` or ``params["engagement"]``) is deleted with it, so a deleted
+    client's nickname does not outlive them in a counsellor's notices."""
     clean = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
              for k, v in (params or {}).items()}
-    return Notice.objects.create(kind=kind, client=client, user=user, params=clean, url=url)
+    if engagement_id is None and isinstance(clean.get("engagement"), int):
+        engagement_id = clean["engagement"]
+    return Notice.objects.create(kind=kind, client=client, user=user, params=clean, url=url,
+                                 engagement_id=engagement_id)
 
 
 def _when(value: Any) -> str:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from brug.errors import BrugError
@@ -156,12 +157,20 @@ def signout(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@csrf_exempt
 @require_POST
 def quick_exit(request: HttpRequest) -> HttpResponse:
     """Ends the session (whoever's) and leaves for a neutral site. portal.js calls this with
-    ``sendBeacon`` and replaces the page itself; without JavaScript the form posts here."""
+    ``sendBeacon`` and replaces the page itself; without JavaScript the form posts here.
+
+    Exempt from CSRF on purpose: a stale or missing token must never leave the session open
+    behind a page that already left (a forged exit only signs someone out). Clear-Site-Data
+    also asks the browser to drop this site's cache and storage.
+    """
     client_logout(request)
-    return HttpResponseRedirect(settings.BRUG_QUICK_EXIT_URL or reverse("portal:landing"))
+    response = HttpResponseRedirect(settings.BRUG_QUICK_EXIT_URL or reverse("portal:landing"))
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
 
 
 @never_cache

@@ -167,6 +167,7 @@ def chat_post(*, engagement_id: int, text: Any, ref: Any, client: Client | None 
                     url = reverse("counselling:conversation", args=[engagement_id])
                     Notice.objects.bulk_create([
                         Notice(user_id=user_id, kind=NoticeKind.MESSAGE, url=url,
+                               engagement_id=engagement_id,
                                params={"name": client.nickname, "engagement": engagement_id})
                         for user_id in to_notify])
             else:
@@ -179,6 +180,7 @@ def chat_post(*, engagement_id: int, text: Any, ref: Any, client: Client | None 
                 if notify_client:
                     Notice.objects.create(
                         client_id=member.engagement.client_id, kind=NoticeKind.MESSAGE,
+                        engagement_id=engagement_id,
                         url=reverse("portal:conversation", args=[engagement_id]),
                         params={"name": member.counsellor.display_name,
                                 "engagement": engagement_id})
@@ -239,6 +241,26 @@ def chat_revoke(engagement_id: int, *, user_id: int | None = None) -> None:
         if layer is not None:
             async_to_sync(layer.group_send)(chat_group(engagement_id),
                                             {"type": "chat.revoke", "user": user_id})
+
+    transaction.on_commit(send)
+
+
+def chat_recheck_client(client_id: int) -> None:
+    """Makes every open socket on the client's conversations check its session at once (after
+    the current transaction commits): for sign-out, quick exit and a passphrase change, so a
+    socket of an ended session stops at once instead of at its next re-check."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    engagement_ids = list(Engagement.objects.filter(client_id=client_id)
+                          .values_list("pk", flat=True))
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            for engagement_id in engagement_ids:
+                async_to_sync(layer.group_send)(chat_group(engagement_id),
+                                                {"type": "chat.recheck"})
 
     transaction.on_commit(send)
 

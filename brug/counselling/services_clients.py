@@ -32,6 +32,7 @@ from brug.audit.services import audit_record
 from brug.errors import Conflict, InvalidInput
 
 from .models import Client, Pool
+from .services_chat import chat_recheck_client, chat_revoke
 from .vocab import AgeBand, CounsellorKind, Format, Gender, Language, Specialism
 
 NICKNAME_MIN = 3
@@ -285,6 +286,7 @@ def client_passphrase_change(*, client: Client, old_passphrase: str,
     with transaction.atomic():
         client.save(update_fields=["passphrase"])
         _audit(client, "passphrase")
+        chat_recheck_client(client.pk)  # sockets of the ended sessions close on commit
     return client
 
 
@@ -300,6 +302,9 @@ def client_delete(*, client: Client, passphrase: str) -> None:
                            field="passphrase")
     with transaction.atomic():
         locked = Client.objects.select_for_update().get(pk=client.pk)
+        engagement_ids = list(locked.engagements.values_list("pk", flat=True))
         audit_record(actor=None, action="counselling.client.delete", obj=locked,
-                     details={"by": "client", "engagements": locked.engagements.count()})
+                     details={"by": "client", "engagements": len(engagement_ids)})
         locked.delete()
+        for engagement_id in engagement_ids:  # every open chat on them closes on commit
+            chat_revoke(engagement_id)

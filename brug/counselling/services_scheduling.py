@@ -208,6 +208,7 @@ def _client_url(appointment: Appointment) -> str:
 
 def _tell_client(appointment: Appointment, kind: str) -> None:
     notice_add(kind=kind, client=appointment.engagement.client, url=_client_url(appointment),
+               engagement_id=appointment.engagement_id,
                params={"name": appointment.counsellor.display_name,
                        "at": appointment.starts_at})
 
@@ -217,6 +218,7 @@ def _tell_team(appointment: Appointment, kind: str, *, but: User | None = None) 
     for profile in active_counsellors(appointment.engagement):
         if but is None or profile.user_id != but.pk:
             notice_add(kind=kind, user=profile.user, url=reverse("counselling:appointments"),
+                       engagement_id=appointment.engagement_id,
                        params={"name": appointment.engagement.client.nickname,
                                "at": appointment.starts_at})
 

@@ -373,6 +373,7 @@ def invitation_send(*, actor: User, engagement_id: int, kind: str, to_counsellor
             engagement=engagement, kind=kind, from_counsellor=profile, to_counsellor=colleague,
             reason_for_client=reason, note_for_colleague=note)
         notice_add(kind=NoticeKind.COLLEAGUE_INVITE, user=colleague.user,
+                   engagement_id=engagement.pk,
                    params={"name": profile.display_name, "invitation": invitation.pk},
                    url=reverse("counselling:home") + "#invitations")
         audit_record(actor=actor, action="counselling.invitation_send", obj=invitation,
@@ -408,6 +409,7 @@ def invitation_answer(*, actor: User, invitation_id: int, agree: bool,
             invitation.status = InvitationStatus.AWAITING_CLIENT
             invitation.client_asked_at = timezone.now()
             notice_add(kind=NoticeKind.INVITATION, client=engagement.client,
+                       engagement_id=engagement.pk,
                        params={"name": inviter.display_name, "invitation": invitation.pk},
                        url=reverse("portal:invitation",
                                    kwargs={"invitation_id": invitation.pk}))
@@ -552,6 +554,7 @@ def engagement_end(*, actor: User, engagement_id: int, client_agreed: bool) -> E
         coming, withdrawn = _close(engagement, Side.COUNSELLOR)
         for appointment in coming:
             notice_add(kind=NoticeKind.CANCELLED, client=engagement.client,
+                       engagement_id=engagement.pk,
                        params={"name": appointment.counsellor.display_name,
                                "at": appointment.starts_at})
         for member in _team_users(engagement, exclude=profile):

@@ -498,3 +498,78 @@ def test_the_client_ending_the_counselling_closes_the_open_chats_at_once(
             assert await closed_with(ws) == 4409
 
     async_to_sync(scenario)()
+
+
+def test_a_changed_passphrase_closes_the_sockets_of_the_old_sessions(
+        team: dict[str, Any]) -> None:
+    """The passphrase change ends every other session: their sockets stop reading at once."""
+    from brug.counselling.services_clients import client_passphrase_change
+
+    from .factories import PASSPHRASE
+
+    engagement: Engagement = team["engagement"]
+    old_session = client_cookie(team["client"])
+    staff = staff_cookie(team["profile"].user)
+
+    async def scenario() -> None:
+        client_ws = socket(engagement.pk, old_session)
+        staff_ws = socket(engagement.pk, staff)
+        for ws in (client_ws, staff_ws):
+            await open_socket(ws)
+        await database_sync_to_async(client_passphrase_change)(
+            client=team["client"], old_passphrase=PASSPHRASE,
+            new_passphrase="a brand new passphrase 77")
+        reply = await client_ws.receive_json_from(timeout=TIMEOUT)
+        assert reply["code"] == "not_signed_in"
+        assert await closed_with(client_ws) == 4401
+        await staff_ws.send_json_to(_message("Only for the real client"))
+        assert (await staff_ws.receive_json_from(timeout=TIMEOUT))["type"] == "message"
+        assert await client_ws.receive_nothing(timeout=0.2)
+        await staff_ws.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_signed_out_session_cannot_post_on_a_socket_left_open(team: dict[str, Any]) -> None:
+    engagement: Engagement = team["engagement"]
+    cookie = client_cookie(team["client"])
+
+    async def scenario() -> None:
+        ws = socket(engagement.pk, cookie)
+        await open_socket(ws)
+        # The session ends elsewhere (another tab's quick exit deletes it from the store).
+        from django.contrib.sessions.models import Session
+
+        await database_sync_to_async(Session.objects.filter(session_key=cookie).delete)()
+        await ws.send_json_to(_message("sent by a stale session"))
+        reply = await ws.receive_json_from(timeout=TIMEOUT)
+        assert reply["code"] == "not_signed_in"
+        assert await closed_with(ws) == 4401
+
+    async_to_sync(scenario)()
+    assert not ChatMessage.objects.exists()
+
+
+def test_a_deactivated_counsellor_can_neither_post_nor_keep_reading(
+        team: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.0)
+    engagement: Engagement = team["engagement"]
+    c_cookie = client_cookie(team["client"])
+    s_cookie = staff_cookie(team["profile"].user)
+    user = team["profile"].user
+
+    async def scenario() -> None:
+        client_ws = socket(engagement.pk, c_cookie)
+        staff_ws = socket(engagement.pk, s_cookie)
+        for ws in (client_ws, staff_ws):
+            await open_socket(ws)
+        await database_sync_to_async(type(user).objects.filter(pk=user.pk).update)(
+            is_active=False)
+        await client_ws.send_json_to(_message("Are you still there?"))
+        assert (await client_ws.receive_json_from(timeout=TIMEOUT))["type"] == "message"
+        reply = await staff_ws.receive_json_from(timeout=TIMEOUT)
+        assert reply["code"] == "not_signed_in" and "still there" not in json.dumps(reply)
+        assert await closed_with(staff_ws) == 4401
+        await client_ws.disconnect()
+
+    async_to_sync(scenario)()

@@ -111,6 +111,10 @@ class Notice(models.Model):
                                related_name="notices")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
                              blank=True, related_name="counselling_notices")
+    # The engagement a notice is about: deleting the client (or the engagement) takes the
+    # counsellors' notices about them along, nickname included.
+    engagement = models.ForeignKey("counselling.Engagement", on_delete=models.CASCADE,
+                                   null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=20, choices=NoticeKind.choices)
     params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=200, blank=True)
