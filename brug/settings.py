@@ -161,6 +161,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "brug.accounts.middleware.RequireTwoFactorMiddleware",
+    "brug.counselling.middleware.CounsellorTimeZoneMiddleware",
     "brug.web.middleware.BrugErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

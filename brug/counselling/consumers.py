@@ -38,7 +38,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from brug.accounts.roles import Cap
 from brug.errors import BrugError
@@ -73,6 +74,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     client: Client | None = None
     user: Any = None  # the staff member (brug.accounts.models.User)
     checked_at: float = 0.0
+    language: str = settings.LANGUAGE_CODE  # of the person on this socket, for error texts
 
     # --- connecting ----------------------------------------------------------------------
 
@@ -104,6 +106,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             if status != EngagementStatus.ACTIVE:
                 return CLOSE_ENDED
             self.client = client
+            self.language = self._supported(client.language)
             messages_mark_read(engagement_id=self.engagement_id, client=client)
             return 0
         user = staff_from_scope(self.scope) if session is not None else None
@@ -119,8 +122,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         except BrugError:
             return CLOSE_NOT_YOURS
         self.user = user
+        cookies = self.scope.get("cookies") or {}
+        self.language = self._supported(cookies.get(settings.LANGUAGE_COOKIE_NAME, ""))
         messages_mark_read(engagement_id=self.engagement_id, user=user)
         return 0
+
+    @staticmethod
+    def _supported(code: str) -> str:
+        try:
+            return translation.get_supported_language_variant(code) if code else \
+                settings.LANGUAGE_CODE
+        except LookupError:
+            return str(settings.LANGUAGE_CODE)
 
     def _still_signed_in(self) -> bool:
         """The socket's session still stands, read afresh from the session store (the scope's
@@ -217,15 +230,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     def _store(self, text: Any, ref: Any) -> tuple[dict[str, Any], bool]:
         """One thread hop per message: check the session, store the message (committed on
         return), then shape it."""
-        if not self._still_signed_in():
-            raise BrugError(_("You are signed out. Sign in again to go on."),
-                            code="not_signed_in")
-        message, created = chat_post(engagement_id=self.engagement_id, text=text, ref=ref,
-                                     client=self.client, actor=self.user)
+        with translation.override(self.language):  # the services' refusals, in their words
+            if not self._still_signed_in():
+                raise BrugError(str(_("You are signed out. Sign in again to go on.")),
+                                code="not_signed_in")
+            message, created = chat_post(engagement_id=self.engagement_id, text=text,
+                                         ref=ref, client=self.client, actor=self.user)
         return message_payload(message), created
 
-    async def _error(self, code: str, message: str, ref: str | None = None) -> None:
-        reply: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    async def _error(self, code: str, message: Any, ref: str | None = None) -> None:
+        with translation.override(self.language):
+            text = str(message)  # lazy texts: in the language of the person on this socket
+        reply: dict[str, Any] = {"type": "error", "code": code, "message": text}
         if ref is not None:
             reply["ref"] = ref
         await self.send_json(reply)

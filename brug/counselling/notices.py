@@ -56,7 +56,9 @@ def notice_text(notice: Notice) -> str:
         NoticeKind.CHOSEN: _("%(name)s chose you as their counsellor."),
     }
     template = texts.get(NoticeKind(notice.kind), "") if notice.kind in NoticeKind.values else ""
-    return template % {"name": name, "when": when}
+    text = template % {"name": name, "when": when}
+    # A time written "4 p.m." ends the sentence already: no "p.m.." at the end.
+    return text[:-1] if text.endswith("..") else text
 
 
 def notices_unread_for_client(client: Client) -> list[Notice]:

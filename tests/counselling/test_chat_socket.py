@@ -573,3 +573,28 @@ def test_a_deactivated_counsellor_can_neither_post_nor_keep_reading(
         await client_ws.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_errors_speak_the_language_of_the_person_on_the_socket(team: dict[str, Any]) -> None:
+    """A Dutch-speaking client's refusals come in Dutch (sockets have no LocaleMiddleware)."""
+    from django.utils import translation
+
+    team["client"].language = "nl"
+    team["client"].save(update_fields=["language"])
+    engagement: Engagement = team["engagement"]
+    cookie = client_cookie(team["client"])
+    with translation.override("nl"):
+        empty = translation.gettext("Write something before sending.")
+        unknown = translation.gettext("Unknown request. Reload the page and try again.")
+    assert empty != "Write something before sending."  # the catalogue has it
+
+    async def scenario() -> None:
+        ws = socket(engagement.pk, cookie)
+        await open_socket(ws)
+        await ws.send_json_to(_message("   "))
+        assert (await ws.receive_json_from(timeout=TIMEOUT))["message"] == empty
+        await ws.send_json_to({"type": "typing"})
+        assert (await ws.receive_json_from(timeout=TIMEOUT))["message"] == unknown
+        await ws.disconnect()
+
+    async_to_sync(scenario)()
