@@ -157,8 +157,3 @@ def load(path: Path = DATA_FILE) -> EmergencyData:
 def emergency_data() -> EmergencyData:
     """The installation's numbers, loaded once per process."""
     return load(DATA_FILE)
-
-
-def country_for(code: str | None) -> Country | None:
-    """The country's numbers, or None when the file has none for it (pages then show 112)."""
-    return emergency_data().country(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from .services_care import (
     CASELOAD_LIMITS,
     CHECKIN_NOTE_MAX,
     EXPOSURE_MINUTES,
+    SUPERVISION_AHEAD,
     SUPERVISION_NOTES_MAX,
 )
 
@@ -72,6 +74,18 @@ class SupervisionPlanForm(forms.Form):
         field.choices = [("", _("Choose a counsellor")), *counsellors]
         self.fields["scheduled_for"].help_text = _("In your time zone, %(zone)s.") % {
             "zone": zone.key}
+
+    def clean_scheduled_for(self) -> datetime:
+        # The service refuses it too; here the supervisor gets the sentence next to the field
+        # before anything else is looked up.
+        value: datetime = self.cleaned_data["scheduled_for"]
+        now = timezone.now()
+        if value < now:
+            raise forms.ValidationError(_("Choose a time in the future."))
+        if value > now + SUPERVISION_AHEAD:
+            raise forms.ValidationError(_("Choose a time within the next %(days)d days."),
+                                        params={"days": SUPERVISION_AHEAD.days})
+        return value
 
     def full_clean(self) -> None:
         # DateTimeField makes a naive input aware in the current zone: make that the

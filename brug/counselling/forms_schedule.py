@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import AppointmentStatus
-from .services_scheduling import CANCEL_REASON_MAX, REPEAT_WEEKS_MAX, SLOT_MINUTES
+from .services_scheduling import (
+    CANCEL_REASON_MAX,
+    REPEAT_WEEKS_MAX,
+    SLOT_DAYS_AHEAD,
+    SLOT_MINUTES,
+    slot_day_problem,
+)
 from .vocab import AgeBand, CounsellorKind, Format, Gender, Language, Specialism
 
 
@@ -91,21 +100,37 @@ class SlotForm(forms.Form):
     day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label=_("Start time"),
                             widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    minutes = forms.TypedChoiceField(
-        label=_("Length"), coerce=int, initial=50,
-        choices=[(m, _("%(n)d minutes") % {"n": m}) for m in SLOT_MINUTES])
+    minutes = forms.TypedChoiceField(label=_("Length"), coerce=int, initial=50)
     formats = forms.MultipleChoiceField(label=_("Formats"), widget=forms.CheckboxSelectMultiple)
     repeat_weeks = forms.IntegerField(
         label=_("Repeat weekly for"), min_value=0, max_value=REPEAT_WEEKS_MAX, initial=0,
         help_text=_("Number of further weeks, 0 to 12. 0 means only this date."))
 
-    def __init__(self, *args: Any, formats: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, formats: list[str], zone: ZoneInfo | None = None,
+                 **kwargs: Any) -> None:
+        """``zone``: the counsellor's time zone, where "today" is (the current one if None)."""
         super().__init__(*args, **kwargs)
+        self.zone = zone
         field = self.fields["formats"]
         assert isinstance(field, forms.MultipleChoiceField)
         names = dict(Format.choices)
         field.choices = [(f, names.get(f, f)) for f in formats]
         field.initial = formats[:1]
+        minutes = self.fields["minutes"]
+        assert isinstance(minutes, forms.ChoiceField)
+        # Built per form, in the language of the request (at import it would stay English).
+        minutes.choices = [(m, _("%(n)d minutes") % {"n": m}) for m in SLOT_MINUTES]
+        today = timezone.localdate(timezone=zone)
+        self.fields["day"].widget.attrs.update({
+            "min": today.isoformat(),
+            "max": (today + timedelta(days=SLOT_DAYS_AHEAD)).isoformat()})
+
+    def clean_day(self) -> date:
+        day: date = self.cleaned_data["day"]
+        problem = slot_day_problem(day, self.zone)
+        if problem is not None:
+            raise forms.ValidationError(problem, code="day_range")
+        return day
 
 
 class MarkForm(forms.Form):

@@ -101,7 +101,8 @@ class GoalReviewForm(forms.Form):
     progress = forms.ChoiceField(label=_("How is it going?"), choices=GoalProgress.choices,
                                  widget=forms.RadioSelect)
     note = forms.CharField(label=_("What you talked about"), max_length=REVIEW_NOTE_MAX,
-                           required=False, widget=_area(2))
+                           required=False, widget=_area(2),
+                           help_text=_("The client reads this on their goals page."))
     close_as = forms.ChoiceField(label=_("The goal from now on"), choices=CLOSE_CHOICES,
                                  required=False)
     outcome = forms.CharField(

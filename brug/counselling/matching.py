@@ -22,6 +22,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from brug.accounts.roles import CAPABILITIES, Cap
+
 from .models import (
     Appointment,
     AppointmentStatus,
@@ -136,14 +138,23 @@ def free_slots_to_move(appointment: Appointment, limit: int) -> list[Slot]:
             if appointment.format in s.formats]
 
 
+def choosable_profiles(pool_id: int) -> QuerySet[CounsellorProfile]:
+    """Profiles a client of pool ``pool_id`` may be offered: published, of an active account
+    that still has the counsellor role (a counsellor who moved to another role keeps their
+    profile row), in an organisation of the pool. The one rule for the list, suggestions,
+    choosing and colleagues proposed to a client."""
+    roles = [role for role, caps in CAPABILITIES.items() if Cap.COUNSEL in caps]
+    return CounsellorProfile.objects.filter(
+        published=True, user__is_active=True, user__role__in=roles,
+        user__organisation__counselling_pools=pool_id)
+
+
 def listable(client: Client) -> QuerySet[CounsellorProfile]:
-    """Published profiles of the client's pool, with ``active_cases`` and ``next_slot_id``."""
+    """Choosable profiles of the client's pool, with ``active_cases`` and ``next_slot_id``."""
     active = Q(memberships__left_at__isnull=True,
                memberships__engagement__status=EngagementStatus.ACTIVE)
     next_slot = free_slots().filter(counsellor=OuterRef("pk")).order_by("starts_at", "id")
-    return (CounsellorProfile.objects
-            .filter(published=True, user__is_active=True,
-                    user__organisation__counselling_pools=client.pool_id)
+    return (choosable_profiles(client.pool_id)
             .annotate(active_cases=Count("memberships__engagement", filter=active,
                                          distinct=True),
                       next_slot_id=Subquery(next_slot.values("pk")[:1]))

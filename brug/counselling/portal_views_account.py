@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from brug.errors import BrugError
 
+from . import ratelimit
 from . import services_clients as services
 from .auth import client_from_session, client_login, client_logout, client_required
 from .auth import request_client as _request_client
@@ -42,6 +43,10 @@ from .services_clients import COUNTRIES, PREFERENCES
 from .vocab import CounsellorKind, Format
 
 TEMPLATES = "counselling/portal/"
+# Per address, on top of the per-nickname sign-in pause: slows down scripts making accounts or
+# trying nicknames. A shared address (a school, a youth centre) shares the count.
+SIGNUP_LIMIT, SIGNUP_WINDOW = 10, 60 * 60
+SIGNIN_LIMIT, SIGNIN_WINDOW = 30, 15 * 60
 
 
 def _form_error(form: forms.Form, error: BrugError) -> None:
@@ -105,6 +110,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
+                ratelimit.check(f"portal.signup:{ratelimit.client_ip(request)}", SIGNUP_LIMIT,
+                                SIGNUP_WINDOW, _("Many accounts were made from this connection "
+                                                 "in the last hour. Please wait a while, then "
+                                                 "try again."))
                 client = services.client_signup(
                     pool=pool, nickname=data["nickname"], passphrase=data["passphrase"],
                     language=data["language"], country=data["country"],
@@ -134,6 +143,11 @@ def signin(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
+                ratelimit.check(f"portal.signin:{ratelimit.client_ip(request)}", SIGNIN_LIMIT,
+                                SIGNIN_WINDOW, _("There were many tries to sign in from this "
+                                                 "connection. Please wait %(minutes)d minutes, "
+                                                 "then try again.")
+                                % {"minutes": SIGNIN_WINDOW // 60})
                 client = services.client_authenticate(nickname=form.cleaned_data["nickname"],
                                                       passphrase=form.cleaned_data["passphrase"])
             except BrugError as error:

@@ -18,8 +18,9 @@ from brug.errors import InvalidInput
 from .access import access_client_engagement
 from .auth import client_required, request_client
 from .models import Engagement
+from .ratelimit import SlowDown
 from .services_chat import chat_post_and_announce, messages_mark_read
-from .views_conversation import ChatForm, chat_form_error, conversation_context
+from .views_conversation import ChatForm, chat_form_error, chat_send_check, conversation_context
 
 
 def _page(request: HttpRequest, engagement: Engagement, form: ChatForm,
@@ -47,15 +48,18 @@ def conversation(request: HttpRequest, engagement_id: int) -> HttpResponse:
 def conversation_send(request: HttpRequest, engagement_id: int) -> HttpResponse:
     client = request_client(request)
     form = ChatForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
+            chat_send_check(f"client:{client.pk}")
             chat_post_and_announce(engagement_id=engagement_id, client=client,
                                    text=form.cleaned_data["text"],
                                    ref=form.cleaned_data["ref"])
-        except InvalidInput as error:
+        except (InvalidInput, SlowDown) as error:
             chat_form_error(form, error)
+            status = error.status
         else:
             return redirect(reverse("portal:conversation", args=[engagement_id])
                             + "#chat-form")
     engagement = access_client_engagement(client=client, engagement_id=engagement_id)
-    return _page(request, engagement, form, status=400)
+    return _page(request, engagement, form, status=status)

@@ -48,13 +48,6 @@ CHECKINS_SHOWN = 10
 SESSIONS_SHOWN = 10
 
 
-def caseload_of(profile: CounsellorProfile) -> int:
-    """Active engagements on which ``profile`` is an active team member (tandems count too)."""
-    return (EngagementMember.objects.filter(counsellor=profile, left_at__isnull=True,
-                                            engagement__status=EngagementStatus.ACTIVE)
-            .values("engagement_id").distinct().count())
-
-
 def zone_of(user: User) -> ZoneInfo:
     """The zone a person enters and reads times in: their counsellor profile's, else the site's."""
     profile = CounsellorProfile.objects.filter(user=user).only("time_zone").first()

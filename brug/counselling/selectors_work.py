@@ -16,10 +16,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from brug.accounts.roles import CAPABILITIES, Cap
 from brug.errors import NotFound
 
 from .emergency import emergency_data
+from .matching import choosable_profiles
 from .models import (
     Appointment,
     AppointmentStatus,
@@ -60,18 +60,12 @@ def url_or_empty(name: str, **kwargs: Any) -> str:
         return ""
 
 
-def _counsel_roles() -> list[str]:
-    return [role for role, caps in CAPABILITIES.items() if Cap.COUNSEL in caps]
-
-
 def invitation_candidates(engagement: Engagement, *,
                           include_team: bool = False) -> QuerySet[CounsellorProfile]:
-    """Colleagues who may be proposed to the client: published, active counsellors of an
-    organisation in the client's pool, not on the team now (``include_team``: also those
+    """Colleagues who may be proposed to the client: ``choosable_profiles`` of the client's
+    pool (published, active, counsellor role), not on the team now (``include_team``: also those
     on it, to re-check a proposal at the client's answer)."""
-    candidates = CounsellorProfile.objects.filter(
-        published=True, user__is_active=True, user__role__in=_counsel_roles(),
-        user__organisation__counselling_pools=engagement.client.pool_id)
+    candidates = choosable_profiles(engagement.client.pool_id)
     if not include_team:
         candidates = candidates.exclude(memberships__in=EngagementMember.objects.filter(
             engagement=engagement, left_at__isnull=True))
@@ -95,6 +89,8 @@ def work_notice_text(notice: Notice) -> str:
         texts = {
             "colleague_agreed": _("%(name)s agreed to join. The client now decides."),
             "colleague_declined": _("%(name)s cannot take up your proposal."),
+            "colleague_unavailable": _("The client said yes, but %(name)s cannot join any "
+                                       "more: the proposal is withdrawn."),
             "client_accepted": _("The client said yes: %(name)s is now on the team."),
             "client_declined": _("The client said no to the proposal of %(name)s. Nothing "
                                  "changes."),
@@ -163,10 +159,11 @@ def workspace_for(actor: User) -> Workspace:
                                 next_appointment=coming.get(m.engagement_id),
                                 unread=unread.get(m.engagement_id, 0),
                                 goals_due=due.get(m.engagement_id, 0)) for m in members]
+    # Not the client: until they agree, the colleague sees no nickname (need-to-know).
     space.invitations = list(Invitation.objects.filter(
         to_counsellor=profile, status=InvitationStatus.AWAITING_COLLEAGUE,
         engagement__status=EngagementStatus.ACTIVE)
-        .select_related("engagement__client", "from_counsellor").order_by("created_at", "id"))
+        .select_related("from_counsellor").order_by("created_at", "id"))
     return space
 
 

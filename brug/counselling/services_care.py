@@ -8,7 +8,7 @@ entry: ids, counts and field names, never a note, a feeling or a client's nickna
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -42,6 +42,7 @@ CHECKIN_NOTE_MAX = 2000
 EXPOSURE_MINUTES = (1, 600)
 CASELOAD_LIMITS = (1, 60)
 SUPERVISION_NOTES_MAX = 5000
+SUPERVISION_AHEAD = timedelta(days=365)  # how far ahead a supervision can be planned
 
 
 # --- the counsellor's own care ----------------------------------------------------------------
@@ -140,12 +141,18 @@ def supervision_plan(*, actor: User, counsellor_id: int,
     """Plans a supervision session and tells the counsellor (an in-app notice).
 
     Precondition: ``scheduled_for`` is aware (the form read it in the supervisor's zone).
+    It must fall within ``SUPERVISION_AHEAD`` from now (a date near the end of the calendar
+    could not even be shown in every time zone).
     """
     if timezone.is_naive(scheduled_for):
         raise InvalidInput(_("Give the date and time of the supervision."),
                            field="scheduled_for")
-    if scheduled_for < timezone.now():
+    now = timezone.now()
+    if scheduled_for < now:
         raise InvalidInput(_("Choose a time in the future."), field="scheduled_for")
+    if scheduled_for > now + SUPERVISION_AHEAD:
+        raise InvalidInput(_("Choose a time within the next %(days)d days.")
+                           % {"days": SUPERVISION_AHEAD.days}, field="scheduled_for")
     with transaction.atomic():
         counsellor = access_supervisee(actor=actor, user_id=counsellor_id)
         session = SupervisionSession.objects.create(counsellor=counsellor, supervisor=actor,
@@ -217,8 +224,9 @@ def concern_read(*, actor: User, concern_id: int) -> ConcernNote:
     """Opens a concern note a counsellor shared with supervisors; every read is audited."""
     with transaction.atomic():
         concern = access_shared_concern(actor=actor, concern_id=concern_id)
+        # No topic: "self_harm" next to an engagement id is health data in an append-only log.
         audit_record(actor=actor, action="counselling.concern.view", obj=concern,
-                     details={"engagement": concern.engagement_id, "topic": concern.topic})
+                     details={"engagement": concern.engagement_id})
     return concern
 
 

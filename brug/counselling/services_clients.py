@@ -184,6 +184,45 @@ def _signin_refused() -> InvalidInput:
                         code="signin_refused")
 
 
+def _try_passphrase(client: Client, passphrase: str, *, via: str) -> bool | None:
+    """Checks ``passphrase`` against ``client``, counting wrong ones in a row: after
+    ``SIGNIN_FAILURES`` the client is paused for ``SIGNIN_PAUSE`` (sign-in, and the passphrase
+    asked again on the account pages, share the count). None while paused, else whether it
+    matched; a match clears the count.
+
+    Precondition: inside ``transaction.atomic``, ``client`` selected for update; the caller
+    commits before raising, so the count is kept.
+    """
+    now = timezone.now()
+    if client.locked_until is not None and client.locked_until > now:
+        return None
+    stored = (client.failed_signins, client.locked_until)
+    if client.locked_until is not None:  # a pause that is over starts a fresh count
+        client.locked_until, client.failed_signins = None, 0
+    matched = check_password(passphrase, client.passphrase)
+    if matched:
+        client.failed_signins = 0
+    else:
+        client.failed_signins += 1
+        if client.failed_signins >= SIGNIN_FAILURES:
+            client.locked_until, client.failed_signins = now + SIGNIN_PAUSE, 0
+            audit_record(actor=None, action="counselling.client.signin_paused", obj=client,
+                         details={"by": "system", "client": client.pk,
+                                  "failures": SIGNIN_FAILURES, "via": via})
+    # Written only when it changes: a plain sign-in costs no write.
+    if stored != (client.failed_signins, client.locked_until):
+        client.save(update_fields=["failed_signins", "locked_until"])
+    return matched
+
+
+def _passphrase_paused(field: str) -> InvalidInput:
+    return InvalidInput(_("After %(n)d wrong passphrases in a row, checking it pauses for "
+                          "%(minutes)d minutes. Please try again later.")
+                        % {"n": SIGNIN_FAILURES,
+                           "minutes": int(SIGNIN_PAUSE.total_seconds() // 60)},
+                        code="passphrase_paused", field=field)
+
+
 def client_authenticate(*, nickname: str, passphrase: str) -> Client:
     """The client with this nickname and passphrase. Raises ``InvalidInput`` otherwise.
 
@@ -191,31 +230,13 @@ def client_authenticate(*, nickname: str, passphrase: str) -> Client:
     even the right passphrase is refused until then. A success clears the count.
     """
     key = nickname_key(" ".join((nickname or "").split()))
-    now = timezone.now()
     with transaction.atomic():
         client = Client.objects.select_for_update().filter(nickname_key=key).first()
         if client is None:
             make_password(passphrase)  # about as slow as a real check: no timing hint
             raise _signin_refused()
-        if client.locked_until is not None and client.locked_until > now:
-            raise _signin_refused()
-        stored = (client.failed_signins, client.locked_until)
-        if client.locked_until is not None:  # a pause that is over starts a fresh count
-            client.locked_until, client.failed_signins = None, 0
-        failed = not check_password(passphrase, client.passphrase)
-        if failed:
-            client.failed_signins += 1
-            if client.failed_signins >= SIGNIN_FAILURES:
-                client.locked_until, client.failed_signins = now + SIGNIN_PAUSE, 0
-                audit_record(actor=None, action="counselling.client.signin_paused",
-                             obj=client, details={"by": "system", "client": client.pk,
-                                                  "failures": SIGNIN_FAILURES})
-        else:
-            client.failed_signins = 0
-        # Written only when it changes: a plain sign-in costs no write.
-        if stored != (client.failed_signins, client.locked_until):
-            client.save(update_fields=["failed_signins", "locked_until"])
-    if failed:  # raised after the block so the count is committed
+        matched = _try_passphrase(client, passphrase, via="signin")
+    if not matched:  # raised after the block so the count is committed
         raise _signin_refused()
     return client
 
@@ -274,8 +295,16 @@ def client_contact_remove(*, client: Client) -> Client:
 def client_passphrase_change(*, client: Client, old_passphrase: str,
                              new_passphrase: str) -> Client:
     """A new passphrase, after the current one. Every other session of the client ends (the
-    session hash follows the passphrase hash); the caller signs the current one in again."""
-    if not check_password(old_passphrase, client.passphrase):
+    session hash follows the passphrase hash); the caller signs the current one in again.
+
+    Wrong current passphrases count towards the sign-in pause, so nobody at an unlocked screen
+    can try passphrases here instead."""
+    with transaction.atomic():
+        matched = _try_passphrase(Client.objects.select_for_update().get(pk=client.pk),
+                                  old_passphrase, via="passphrase")
+    if matched is None:
+        raise _passphrase_paused("old_passphrase")
+    if not matched:
         raise InvalidInput(_("Your current passphrase is not right."),
                            field="old_passphrase")
     check_passphrase(new_passphrase, field="new_passphrase")
@@ -294,17 +323,21 @@ def client_delete(*, client: Client, passphrase: str) -> None:
     """Delete the client and everything that hangs on them (engagements and their messages,
     goals, notes and appointments, the safety plan, notices): the database cascades.
 
-    The passphrase is asked again so nobody at an unlocked screen can do it. The audit entry
-    names only the row id, never the nickname.
+    The passphrase is asked again so nobody at an unlocked screen can do it; wrong ones count
+    towards the sign-in pause. The audit entry names only the row id, never the nickname.
     """
-    if not check_password(passphrase, client.passphrase):
-        raise InvalidInput(_("That passphrase is not right. Your account was not deleted."),
-                           field="passphrase")
     with transaction.atomic():
         locked = Client.objects.select_for_update().get(pk=client.pk)
-        engagement_ids = list(locked.engagements.values_list("pk", flat=True))
-        audit_record(actor=None, action="counselling.client.delete", obj=locked,
-                     details={"by": "client", "engagements": len(engagement_ids)})
-        locked.delete()
-        for engagement_id in engagement_ids:  # every open chat on them closes on commit
-            chat_revoke(engagement_id)
+        matched = _try_passphrase(locked, passphrase, via="delete")
+        if matched:
+            engagement_ids = list(locked.engagements.values_list("pk", flat=True))
+            audit_record(actor=None, action="counselling.client.delete", obj=locked,
+                         details={"by": "client", "engagements": len(engagement_ids)})
+            locked.delete()
+            for engagement_id in engagement_ids:  # every open chat on them closes on commit
+                chat_revoke(engagement_id)
+    if matched is None:
+        raise _passphrase_paused("passphrase")
+    if not matched:
+        raise InvalidInput(_("That passphrase is not right. Your account was not deleted."),
+                           field="passphrase")

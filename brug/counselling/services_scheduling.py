@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -31,7 +31,7 @@ from brug.errors import Conflict, InvalidInput, NotFound
 
 from . import meetings
 from .access import access_client_engagement, active_counsellors, counsellor_profile_of
-from .matching import meeting_service_on
+from .matching import choosable_profiles, meeting_service_on
 from .models import (
     Appointment,
     AppointmentStatus,
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
 SLOT_MINUTES = (30, 45, 50, 60, 90)
 REPEAT_WEEKS_MAX = 12
+SLOT_DAYS_AHEAD = 365  # free times up to a year ahead; also keeps dates far from datetime's ends
 CANCEL_REASON_MAX = 500
 
 
@@ -81,7 +82,8 @@ def engagement_start(*, client: Client, counsellor_id: int) -> Engagement:
     """The client chooses a counsellor: a new engagement with them as lead.
 
     Returns the client's active engagement with that counsellor when there is one. Refuses
-    (``Conflict``) a counsellor who is not published, not in the client's pool, not accepting
+    (``Conflict``) a counsellor who is not choosable (``matching.choosable_profiles``: not
+    published, not in the client's pool, inactive or no longer a counsellor), not accepting
     new clients or at their caseload limit. The profile row is locked, so two clients cannot
     both take the last place.
     """
@@ -95,9 +97,7 @@ def engagement_start(*, client: Client, counsellor_id: int) -> Engagement:
             members__left_at__isnull=True).first())
         if existing is not None:
             return existing
-        org = profile.user.organisation_id
-        in_pool = org is not None and client.pool.organisations.filter(pk=org).exists()
-        if not (profile.published and in_pool and profile.user.is_active):
+        if not choosable_profiles(client.pool_id).filter(pk=profile.pk).exists():
             raise Conflict(_("This counsellor cannot be chosen here. Please choose someone "
                              "from the list."), code="not_choosable")
         if not profile.accepting or _active_cases(profile) >= profile.caseload_limit:
@@ -138,10 +138,24 @@ def _local_start(day: date, start: time, zone: ZoneInfo) -> datetime:
     return moment
 
 
+def _day_out_of_range() -> str:
+    return _("Pick a date from today up to one year ahead.")
+
+
+def slot_day_problem(day: date, zone: ZoneInfo | None = None) -> str | None:
+    """Why ``day`` cannot take a free time (a sentence to show), or None when it is from
+    today up to ``SLOT_DAYS_AHEAD`` days ahead in ``zone`` (the current time zone if None)."""
+    today = timezone.localdate(timezone=zone)
+    if not today <= day <= today + timedelta(days=SLOT_DAYS_AHEAD):
+        return _day_out_of_range()
+    return None
+
+
 def slot_add(*, actor: User, day: date, start: time, minutes: int, formats: Iterable[str],
              repeat_weeks: int = 0) -> list[Slot]:
     """Free times of the actor: ``day`` at ``start`` in their profile's time zone, and the
-    same time each week for ``repeat_weeks`` more weeks. Stored in UTC.
+    same time each week for ``repeat_weeks`` more weeks. Stored in UTC. ``day`` is from
+    today up to ``SLOT_DAYS_AHEAD`` days ahead (``InvalidInput`` otherwise).
 
     ``formats`` must be a non-empty subset of the profile's. A slot that overlaps one of the
     counsellor's own slots is refused (all or nothing).
@@ -157,26 +171,33 @@ def slot_add(*, actor: User, day: date, start: time, minutes: int, formats: Iter
         raise InvalidInput(_("Pick at least one of the formats in your profile."),
                            field="formats")
     zone = _zone(profile)
+    problem = slot_day_problem(day, zone)
+    if problem is not None:
+        raise InvalidInput(problem, field="day")
     length = timedelta(minutes=minutes)
-    starts = [_local_start(day + timedelta(weeks=week), start, zone)
-              for week in range(repeat_weeks + 1)]
-    if starts[0] <= timezone.now():
+    try:
+        starts = [_local_start(day + timedelta(weeks=week), start, zone)
+                  for week in range(repeat_weeks + 1)]
+        spans = [(moment.astimezone(UTC), (moment + length).astimezone(UTC))
+                 for moment in starts]
+    except OverflowError:  # cannot happen within the bound above; never a 500 if it did
+        raise InvalidInput(_day_out_of_range(), field="day") from None
+    if spans[0][0] <= timezone.now():
         raise InvalidInput(_("Pick a time in the future."), field="day")
     with transaction.atomic():
         # The profile lock serialises one counsellor's slot changes: no overlap slips in.
         CounsellorProfile.objects.select_for_update().filter(pk=profile.pk).first()
         overlap = Q()
-        for moment in starts:
-            overlap |= Q(starts_at__lt=moment + length, ends_at__gt=moment)
+        for begin, end in spans:
+            overlap |= Q(starts_at__lt=end, ends_at__gt=begin)
         clash = Slot.objects.filter(overlap, counsellor=profile).order_by("starts_at").first()
         if clash is not None:
             when = date_format(timezone.localtime(clash.starts_at, zone), "DATETIME_FORMAT")
             raise Conflict(_("This overlaps a free time you already have on %(when)s.")
                            % {"when": when}, code="slot_overlap", field="start")
         slots = Slot.objects.bulk_create([
-            Slot(counsellor=profile, starts_at=moment.astimezone(UTC),
-                 ends_at=(moment + length).astimezone(UTC), formats=formats)
-            for moment in starts])
+            Slot(counsellor=profile, starts_at=begin, ends_at=end, formats=formats)
+            for begin, end in spans])
         audit_record(actor=actor, action="counselling.slot_add", obj=profile,
                      details={"count": len(slots), "minutes": minutes, "formats": formats})
     return slots
@@ -213,9 +234,18 @@ def _tell_client(appointment: Appointment, kind: str) -> None:
                        "at": appointment.starts_at})
 
 
+def _team(engagement: Engagement) -> list[CounsellorProfile]:
+    """The counsellors on the team now: prefetched (``reminders_due`` sets ``team``, one query
+    for all its engagements) or read here."""
+    team: list[EngagementMember] | None = getattr(engagement, "team", None)
+    if team is None:
+        return active_counsellors(engagement)
+    return [member.counsellor for member in team]
+
+
 def _tell_team(appointment: Appointment, kind: str, *, but: User | None = None) -> None:
     """Every counsellor on the engagement's team now (but the one who acted)."""
-    for profile in active_counsellors(appointment.engagement):
+    for profile in _team(appointment.engagement):
         if but is None or profile.user_id != but.pk:
             notice_add(kind=kind, user=profile.user, url=reverse("counselling:appointments"),
                        engagement_id=appointment.engagement_id,
@@ -269,12 +299,26 @@ def _create(engagement: Engagement, slot: Slot, format: str, by: str,
         raise _taken() from None
 
 
+def _locked_engagement(engagement_id: int, *, active: bool) -> Engagement:
+    """The engagement row, locked. ``active``: refuse an ended one (409), judged under the
+    lock, so a counselling ended meanwhile gets no new session. Lock order as in
+    ``services_work``: the engagement before anything else (appointments, members, slots),
+    so ending a counselling and booking in it cannot deadlock. Precondition: inside
+    ``transaction.atomic``, the caller has checked the engagement is theirs."""
+    engagement = (Engagement.objects.select_for_update(of=("self",)).select_related("client")
+                  .get(pk=engagement_id))
+    if active and engagement.status != EngagementStatus.ACTIVE:
+        raise Conflict(_("This counselling has ended."), code="engagement_ended")
+    return engagement
+
+
 def appointment_book(*, client: Client, engagement_id: int, slot_id: int,
                      format: str) -> Appointment:
     """The client books a free time of a counsellor on their (active) engagement."""
     engagement = access_client_engagement(client=client, engagement_id=engagement_id,
                                           active_only=True)
     with transaction.atomic():
+        engagement = _locked_engagement(engagement.pk, active=True)
         slot = _bookable_slot(engagement, slot_id, format)
         appointment = _create(engagement, slot, format, Side.CLIENT)
         audit_record(actor=None, action="counselling.appointment_book", obj=appointment,
@@ -290,9 +334,10 @@ def _one_side(client: Client | None, actor: User | None) -> None:
 
 
 def _locked_appointment(appointment_id: int, *, client: Client | None,
-                        actor: User | None) -> Appointment:
-    """The appointment, locked, when it is the client's own or on the actor's team (404
-    otherwise). Precondition: inside ``transaction.atomic``."""
+                        actor: User | None, active: bool = False) -> Appointment:
+    """The appointment, locked after its engagement (``_locked_engagement``), when it is the
+    client's own or on the actor's team (404 otherwise). ``active``: refuse it when the
+    counselling has ended. Precondition: inside ``transaction.atomic``."""
     mine = Appointment.objects.filter(pk=appointment_id)
     if client is not None:
         mine = mine.filter(engagement__client=client)
@@ -301,11 +346,13 @@ def _locked_appointment(appointment_id: int, *, client: Client | None,
         require_capability(actor, Cap.COUNSEL)
         mine = mine.filter(engagement__members__counsellor__user=actor,
                            engagement__members__left_at__isnull=True)
-    if not mine.exists():
+    engagement_id = mine.values_list("engagement_id", flat=True).first()
+    if engagement_id is None:
         raise NotFound(_("This session does not exist or is not yours."))
-    appointment = (Appointment.objects.select_for_update()
-                   .select_related("engagement", "engagement__client", "counsellor",
-                                   "counsellor__user").get(pk=appointment_id))
+    engagement = _locked_engagement(engagement_id, active=active)
+    appointment = (Appointment.objects.select_for_update(of=("self",))
+                   .select_related("counsellor", "counsellor__user").get(pk=appointment_id))
+    appointment.engagement = engagement
     if appointment.status != AppointmentStatus.BOOKED:
         raise Conflict(_("This session is no longer booked."), code="not_booked")
     return appointment
@@ -334,9 +381,7 @@ def appointment_reschedule(*, by_client: Client | None = None, actor: User | Non
     """
     _one_side(by_client, actor)
     with transaction.atomic():
-        old = _locked_appointment(appointment_id, client=by_client, actor=actor)
-        if old.engagement.status != EngagementStatus.ACTIVE:
-            raise Conflict(_("This counselling has ended."), code="engagement_ended")
+        old = _locked_appointment(appointment_id, client=by_client, actor=actor, active=True)
         if old.starts_at <= timezone.now():
             raise Conflict(_("This session has already started."), code="started")
         if old.slot_id == slot_id:
@@ -376,8 +421,8 @@ def appointment_cancel(*, client: Client | None = None, actor: User | None = Non
 def appointment_mark(*, actor: User, appointment_id: int, status: str) -> Appointment:
     """A counsellor on the team records that a session was held or missed, once it started.
 
-    A held session also counts its minutes in the counsellor's exposure log (care, never
-    performance).
+    A held session also counts its minutes in the exposure log of the counsellor who held it
+    (care, never performance), whoever on the team records it.
     """
     if status not in (AppointmentStatus.HELD, AppointmentStatus.MISSED):
         raise InvalidInput(_("Say whether the session was held or missed."), field="status")
@@ -391,7 +436,9 @@ def appointment_mark(*, actor: User, appointment_id: int, status: str) -> Appoin
         minutes = 0
         if status == AppointmentStatus.HELD:
             minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
-            ExposureEntry.objects.create(counsellor=actor, kind=ExposureKind.SESSION,
+            # The counsellor who held it, not whoever records it (a tandem colleague may).
+            ExposureEntry.objects.create(counsellor=appointment.counsellor.user,
+                                         kind=ExposureKind.SESSION,
                                          minutes=minutes, appointment=appointment)
         audit_record(actor=actor, action="counselling.appointment_mark", obj=appointment,
                      details={"status": status, "minutes": minutes})
@@ -401,12 +448,17 @@ def appointment_mark(*, actor: User, appointment_id: int, status: str) -> Appoin
 # --- reminders ---------------------------------------------------------------------------------
 
 def reminders_due(now: datetime) -> list[Appointment]:
-    """Booked sessions starting within ``BRUG_REMINDER_HOURS`` of ``now``, not reminded yet."""
+    """Booked sessions starting within ``BRUG_REMINDER_HOURS`` of ``now``, not reminded yet,
+    with each engagement's team now (``engagement.team``: one query for them all)."""
+    team = Prefetch("engagement__members", to_attr="team",
+                    queryset=EngagementMember.objects.filter(left_at__isnull=True)
+                    .select_related("counsellor__user").order_by("-lead", "joined_at"))
     return list(Appointment.objects.filter(
         status=AppointmentStatus.BOOKED, reminded_at__isnull=True, starts_at__gt=now,
         starts_at__lte=now + timedelta(hours=settings.BRUG_REMINDER_HOURS),
         engagement__status=EngagementStatus.ACTIVE)
-        .select_related("engagement__client", "counsellor").order_by("starts_at", "id"))
+        .select_related("engagement__client", "counsellor").prefetch_related(team)
+        .order_by("starts_at", "id"))
 
 
 def reminder_send(appointment: Appointment, now: datetime) -> bool:

@@ -342,8 +342,9 @@ def concern_add(*, actor: User, engagement_id: int, topic: str, text: str,
         concern = ConcernNote.objects.create(
             engagement=engagement, author=profile, topic=topic, text=text,
             shared_with_supervisor=bool(shared_with_supervisor))
+        # No topic: "self_harm" next to an engagement id is health data in an append-only log.
         audit_record(actor=actor, action="counselling.concern_add", obj=concern, details={
-            "engagement": engagement.pk, "topic": topic,
+            "engagement": engagement.pk,
             "shared_with_supervisor": bool(shared_with_supervisor)})
     return concern
 
@@ -430,13 +431,20 @@ def invitation_answer(*, actor: User, invitation_id: int, agree: bool,
 def invitation_client_answer(*, client: Client, invitation_id: int,
                              accept: bool) -> Invitation:
     """The client's choice. Tandem: the colleague joins. Hand-over: the colleague joins as
-    lead and the former lead stays until they leave (warm hand-over). No: nothing changes."""
+    lead and the former lead stays until they leave (warm hand-over). No: nothing changes.
+
+    A yes is checked again with the colleague's profile locked: a colleague who is no longer
+    a candidate, not accepting new clients, or at their caseload limit (active engagements
+    they are on >= ``caseload_limit``; not checked when already on this team) is refused with
+    ``Conflict``, and the proposal is then withdrawn (and stays so), so nobody asks again.
+    Precondition: not inside an outer transaction (it would undo that withdrawal)."""
     # Until the colleague agreed, the proposal is not the client's to see.
     engagement_id = (Invitation.objects.filter(pk=invitation_id, engagement__client=client,
                                                client_asked_at__isnull=False)
                      .values_list("engagement_id", flat=True).first())
     if engagement_id is None:
         raise NotFound(_("There is no such proposal."))
+    refused: Conflict | None = None
     with transaction.atomic():
         engagement = Engagement.objects.select_for_update().get(pk=engagement_id)
         engagement.client = client
@@ -446,32 +454,59 @@ def invitation_client_answer(*, client: Client, invitation_id: int,
                            code="invitation_answered")
         if engagement.status != EngagementStatus.ACTIVE:
             raise Conflict(_("This counselling has ended."), code="engagement_ended")
-        colleague = CounsellorProfile.objects.select_related("user").get(
-            pk=invitation.to_counsellor_id)
+        # Locked (after the engagement and the invitation): two clients saying yes at once
+        # cannot both take the colleague's last place.
+        colleague = (CounsellorProfile.objects.select_for_update(of=("self",))
+                     .select_related("user").get(pk=invitation.to_counsellor_id))
         inviter = CounsellorProfile.objects.select_related("user").get(
             pk=invitation.from_counsellor_id)
-        if accept:
-            if not invitation_candidates(engagement, include_team=True).filter(
-                    pk=colleague.pk).exists():
-                raise Conflict(_("This counsellor cannot take part any more. Your counselling "
-                                 "goes on as it was."), code="colleague_unavailable")
+        refused = _unavailable(engagement, colleague) if accept else None
+        if refused is not None:
+            status, answer = InvitationStatus.WITHDRAWN, "colleague_unavailable"
+        elif accept:
             _join(engagement, colleague, lead=invitation.kind == InvitationKind.HANDOVER)
-        invitation.status = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
-        invitation.answered_at = timezone.now()
+            status, answer = InvitationStatus.ACCEPTED, "client_accepted"
+        else:
+            status, answer = InvitationStatus.DECLINED, "client_declined"
+        invitation.status, invitation.answered_at = status, timezone.now()
         invitation.save(update_fields=["status", "answered_at"])
         url = _engagement_url(engagement)
         notice_add(kind=NoticeKind.INVITATION_ANSWER, user=inviter.user, url=url, params={
-            "name": colleague.display_name, "engagement": engagement.pk,
-            "answer": "client_accepted" if accept else "client_declined"})
-        notice_add(kind=NoticeKind.INVITATION_ANSWER, user=colleague.user,
-                   url=url if accept else "", params={
-                       "name": inviter.display_name, "engagement": engagement.pk,
-                       "answer": "client_accepted_you" if accept else "client_declined_you"})
+            "name": colleague.display_name, "engagement": engagement.pk, "answer": answer})
+        if refused is None:
+            notice_add(kind=NoticeKind.INVITATION_ANSWER, user=colleague.user,
+                       url=url if accept else "", params={
+                           "name": inviter.display_name, "engagement": engagement.pk,
+                           "answer": "client_accepted_you" if accept
+                           else "client_declined_you"})
+        details = _client_audit(client, engagement=engagement.pk, accept=accept,
+                                kind=invitation.kind)
+        if refused is not None:
+            details["withdrawn"] = refused.code
         audit_record(actor=None, action="counselling.invitation_client_answer",
-                     obj=invitation, details=_client_audit(
-                         client, engagement=engagement.pk, accept=accept,
-                         kind=invitation.kind))
+                     obj=invitation, details=details)
+    if refused is not None:  # raised after the commit: the withdrawal stays
+        raise refused
     return invitation
+
+
+def _unavailable(engagement: Engagement, colleague: CounsellorProfile) -> Conflict | None:
+    """Why ``colleague`` cannot join ``engagement`` now, or None. Precondition: the
+    engagement and the colleague's profile are locked."""
+    if not invitation_candidates(engagement, include_team=True).filter(
+            pk=colleague.pk).exists():
+        return Conflict(_("This counsellor cannot take part any more. Your counselling goes "
+                          "on as it was."), code="colleague_unavailable")
+    if EngagementMember.objects.filter(engagement=engagement, counsellor=colleague,
+                                       left_at__isnull=True).exists():
+        return None  # on the team already: no new client for them
+    caseload = (EngagementMember.objects.filter(
+        counsellor=colleague, left_at__isnull=True, engagement__status=EngagementStatus.ACTIVE)
+        .values("engagement_id").distinct().count())
+    if not colleague.accepting or caseload >= colleague.caseload_limit:
+        return Conflict(_("This counsellor is not taking new clients now. Your counselling "
+                          "goes on as it was."), code="colleague_full")
+    return None
 
 
 def _join(engagement: Engagement, counsellor: CounsellorProfile, *, lead: bool) -> None:
@@ -504,7 +539,9 @@ def _withdraw_open(engagement: Engagement, by: CounsellorProfile | None = None) 
 
 def engagement_leave(*, actor: User, engagement_id: int) -> EngagementMember:
     """The actor leaves the team (after a hand-over, or when a tandem ends). Refused for the
-    only counsellor: the client is never left without one."""
+    only counsellor: the client is never left without one. The actor's coming sessions of
+    this engagement are cancelled (nobody could move them any more) and the client is told
+    of each."""
     with transaction.atomic():
         engagement, profile = _team_engagement(actor, engagement_id)
         members = list(EngagementMember.objects.select_for_update()
@@ -521,11 +558,29 @@ def engagement_leave(*, actor: User, engagement_id: int) -> EngagementMember:
         if not any(m.lead for m in others):  # a tandem's lead left: the longest-serving leads
             EngagementMember.objects.filter(pk=others[0].pk).update(lead=True)
         withdrawn = _withdraw_open(engagement, by=profile)
+        coming = list(Appointment.objects.select_for_update(of=("self",))
+                      .select_related("counsellor")
+                      .filter(engagement=engagement, counsellor=profile,
+                              status=AppointmentStatus.BOOKED, starts_at__gt=timezone.now()))
+        Appointment.objects.filter(pk__in=[a.pk for a in coming]).update(
+            status=AppointmentStatus.CANCELLED, cancelled_by=Side.COUNSELLOR)
+        _tell_cancelled(engagement, coming)
         chat_revoke(engagement.pk, user_id=actor.pk)  # their open chat closes on commit
         audit_record(actor=actor, action="counselling.engagement_leave", obj=engagement,
                      details={"member": mine.pk, "remaining": len(others),
-                              "withdrawn_invitations": withdrawn})
+                              "withdrawn_invitations": withdrawn,
+                              "cancelled_appointments": [a.pk for a in coming]})
     return mine
+
+
+def _tell_cancelled(engagement: Engagement, cancelled: list[Appointment]) -> None:
+    """A CANCELLED notice to the client for each session. Precondition: ``counsellor``
+    loaded."""
+    for appointment in cancelled:
+        notice_add(kind=NoticeKind.CANCELLED, client=engagement.client,
+                   engagement_id=engagement.pk,
+                   params={"name": appointment.counsellor.display_name,
+                           "at": appointment.starts_at})
 
 
 def _close(engagement: Engagement, by: str) -> tuple[list[Appointment], int]:
@@ -552,11 +607,7 @@ def engagement_end(*, actor: User, engagement_id: int, client_agreed: bool) -> E
     with transaction.atomic():
         engagement, profile = _team_engagement(actor, engagement_id)
         coming, withdrawn = _close(engagement, Side.COUNSELLOR)
-        for appointment in coming:
-            notice_add(kind=NoticeKind.CANCELLED, client=engagement.client,
-                       engagement_id=engagement.pk,
-                       params={"name": appointment.counsellor.display_name,
-                               "at": appointment.starts_at})
+        _tell_cancelled(engagement, coming)
         for member in _team_users(engagement, exclude=profile):
             notice_add(kind=NoticeKind.ENDED, user=member, url=_engagement_url(engagement),
                        params={"name": profile.display_name, "engagement": engagement.pk})

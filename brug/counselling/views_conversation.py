@@ -16,14 +16,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from brug.accounts.access import request_actor, require_capability
 from brug.accounts.roles import Cap
-from brug.errors import InvalidInput
+from brug.errors import BrugError, InvalidInput
 
+from . import ratelimit
+from .consumers import FLOOD_MESSAGES, FLOOD_SECONDS
 from .models import Engagement, EngagementStatus
 from .services_chat import (
     chat_history,
@@ -36,26 +39,44 @@ from .services_chat import (
 )
 
 
+class _MessageField(forms.CharField):
+    def to_python(self, value: Any) -> str:
+        # A browser counts a new line as one character against ``maxlength`` but sends it as
+        # CRLF: count it once, as the service does.
+        return str(super().to_python(value)).replace("\r\n", "\n")
+
+
 class ChatForm(forms.Form):
     """One message; ``ref`` is fresh on every page, so sending the form twice stores once."""
 
-    text = forms.CharField(label=_lazy("Your message"), widget=forms.Textarea(attrs={
-        "rows": 3, "autocomplete": "off", "data-chat-input": ""}))
     ref = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        text = self.fields["text"]
-        assert isinstance(text, forms.CharField)
-        text.max_length = settings.BRUG_CHAT_MAX_CHARS
-        text.widget.attrs["maxlength"] = str(settings.BRUG_CHAT_MAX_CHARS)
+        # Built here, not on the class: ``max_length`` sets the field's validator when the
+        # field is made, and the limit is read from the settings of the moment.
+        self.fields = {"text": _MessageField(
+            label=_lazy("Your message"), max_length=settings.BRUG_CHAT_MAX_CHARS,
+            error_messages={"max_length": _lazy(
+                "This message is too long (%(show_value)d characters). Keep it to "
+                "%(limit_value)d characters at most, or send it in parts.")},
+            widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off",
+                                         "data-chat-input": ""})), **self.fields}
         if not self.is_bound:
             self.initial["ref"] = uuid.uuid4()
 
 
-def chat_form_error(form: ChatForm, error: InvalidInput) -> None:
-    """A service refusal next to the text (a bad ref is a stale page: on top)."""
+def chat_form_error(form: ChatForm, error: BrugError) -> None:
+    """A service refusal next to the text (a bad ref is a stale page, sending too fast is about
+    the whole form: on top)."""
     form.add_error("text" if error.code in ("empty", "too_long") else None, error.message)
+
+
+def chat_send_check(key: str) -> None:
+    """Raises ``SlowDown`` past the socket's flood limit (``FLOOD_MESSAGES`` in
+    ``FLOOD_SECONDS``) for the sender ``key``: sending without JavaScript is no way around it."""
+    ratelimit.check(f"chat.send:{key}", FLOOD_MESSAGES, int(FLOOD_SECONDS),
+                    _("You are sending very fast. Wait a few seconds, then send again."))
 
 
 def conversation_context(engagement: Engagement, form: ChatForm, *, me: str,
@@ -98,15 +119,18 @@ def conversation_send(request: HttpRequest, engagement_id: int) -> HttpResponse:
     actor = request_actor(request)
     require_capability(actor, Cap.COUNSEL)
     form = ChatForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
+            chat_send_check(f"staff:{actor.pk}")
             chat_post_and_announce(engagement_id=engagement_id, actor=actor,
                                    text=form.cleaned_data["text"],
                                    ref=form.cleaned_data["ref"])
-        except InvalidInput as error:
+        except (InvalidInput, ratelimit.SlowDown) as error:
             chat_form_error(form, error)
+            status = error.status
         else:
             return redirect(reverse("counselling:conversation", args=[engagement_id])
                             + "#chat-form")
     engagement = conversation_open(actor=actor, engagement_id=engagement_id, via="page")
-    return _page(request, engagement, form, status=400)
+    return _page(request, engagement, form, status=status)

@@ -88,7 +88,8 @@ def slots(request: HttpRequest) -> HttpResponse:
     """The counsellor's coming free times, and the form to add some."""
     actor = request_actor(request)
     profile = _profile(actor)
-    form = SlotForm(request.POST or None, formats=profile.formats if profile else [])
+    form = SlotForm(request.POST or None, formats=profile.formats if profile else [],
+                    zone=_zone(profile))
     status = 200
     if request.method == "POST":
         if profile is None:

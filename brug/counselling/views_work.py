@@ -287,6 +287,7 @@ def concern_add(request: HttpRequest, engagement_id: int) -> HttpResponse:
     actor = request_actor(request)
     current = access_engagement(actor=actor, engagement_id=engagement_id)
     form = ConcernForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             concern = services_work.concern_add(
@@ -295,6 +296,7 @@ def concern_add(request: HttpRequest, engagement_id: int) -> HttpResponse:
             raise
         except BrugError as error:
             _form_error(form, error)
+            status = error.status
         else:
             if concern.topic in URGENT_TOPICS:
                 return render(request, "counselling/work/concern_saved.html", {
@@ -303,7 +305,8 @@ def concern_add(request: HttpRequest, engagement_id: int) -> HttpResponse:
             messages.success(request, _("Concern noted."))
             return redirect(reverse("counselling:engagement",
                                     kwargs={"engagement_id": current.pk}) + "#concerns")
-    return _render_engagement(request, actor, current, given={"concern": form}, status=400)
+    return _render_engagement(request, actor, current, given={"concern": form},
+                              status=status)
 
 
 @login_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -22,13 +23,18 @@ from brug.counselling.models import (
     WellbeingCheckin,
 )
 from brug.counselling.selectors_care import care_page
-from brug.counselling.services_care import checkin_record, exposure_add
+from brug.counselling.services_care import checkin_record, exposure_add, supervision_plan
 from brug.errors import InvalidInput, NotAllowed
 
 from ..factories import login, make_user
 from .factories import make_counsellor
 
 NOTE = "Slept badly after the session about the attack video."
+
+
+def _in_days(days: int) -> str:
+    """A datetime-local value ``days`` from now, in the site's zone (the supervisor's here)."""
+    return (timezone.localtime() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _raw(table: str, column: str, pk: int) -> str:
@@ -137,11 +143,14 @@ def test_supervision_plan_notifies_the_counsellor_in_the_supervisors_zone(
     CounsellorProfile.objects.create(user=supervisor, display_name="Sam", kind="professional",
                                      age_band="36-50", languages=["en"], formats=["chat"],
                                      time_zone="America/New_York")
+    day = (timezone.now() + timedelta(days=30)).date()
     response = login(client, supervisor).post(reverse("counselling:supervision_plan"), {
-        "counsellor": counsellor.pk, "scheduled_for": "2099-01-15T10:00"})
+        "counsellor": counsellor.pk, "scheduled_for": f"{day.isoformat()}T10:00"})
     assert response.status_code == 302
     session = SupervisionSession.objects.get(counsellor=counsellor)
-    assert session.scheduled_for == datetime(2099, 1, 15, 15, 0, tzinfo=UTC)
+    in_new_york = datetime(day.year, day.month, day.day, 10, 0,
+                           tzinfo=ZoneInfo("America/New_York"))
+    assert session.scheduled_for == in_new_york.astimezone(UTC)
     assert (session.supervisor, session.status) == (supervisor, SupervisionStatus.PLANNED)
     notice = Notice.objects.get(user=counsellor)
     assert notice.kind == NoticeKind.SUPERVISION
@@ -159,13 +168,36 @@ def test_supervision_plan_refuses_the_past_and_strangers(
     assert "in the future" in response.content.decode()
     stranger = make_user(Role.COUNSELLOR, other_org)
     response = client.post(reverse("counselling:supervision_plan"), {
-        "counsellor": stranger.pk, "scheduled_for": "2099-01-15T10:00"})
+        "counsellor": stranger.pk, "scheduled_for": _in_days(3)})
     assert response.status_code == 404
     colleague = make_user(Role.PREVENTION_WORKER, supervisor.organisation)
     response = client.post(reverse("counselling:supervision_plan"), {
-        "counsellor": colleague.pk, "scheduled_for": "2099-01-15T10:00"})
+        "counsellor": colleague.pk, "scheduled_for": _in_days(3)})
     assert response.status_code == 404
     assert SupervisionSession.objects.count() == 0 and Notice.objects.count() == 0
+
+
+def test_supervision_plan_is_bounded_to_the_coming_year(
+        client: HttpClient, supervisor: User) -> None:
+    # A counsellor in Tokyo: the end of the calendar there is past year 9999, which no
+    # datetime can hold, so such a date must never be stored.
+    tokyo = make_counsellor(supervisor.organisation, time_zone="Asia/Tokyo").user
+    login(client, supervisor)
+    for when in ("9999-12-31T23:30", _in_days(366)):
+        response = client.post(reverse("counselling:supervision_plan"), {
+            "counsellor": tokyo.pk, "scheduled_for": when})
+        assert response.status_code == 400, when
+        assert "within the next 365 days" in response.content.decode()
+    assert SupervisionSession.objects.count() == 0
+    assert client.post(reverse("counselling:supervision_plan"), {
+        "counsellor": tokyo.pk, "scheduled_for": _in_days(364)}).status_code == 302
+    assert login(HttpClient(), tokyo).get(reverse("counselling:care")).status_code == 200
+    # The service keeps the same bound for any caller.
+    with pytest.raises(InvalidInput) as caught:
+        supervision_plan(actor=supervisor, counsellor_id=tokyo.pk,
+                         scheduled_for=timezone.now() + timedelta(days=366))
+    assert caught.value.details["field"] == "scheduled_for"
+    assert SupervisionSession.objects.count() == 1
 
 
 def test_a_supervision_session_is_only_for_its_two_people(

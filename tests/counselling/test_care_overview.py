@@ -28,7 +28,7 @@ from brug.counselling.models import (
     SupervisionStatus,
     WellbeingCheckin,
 )
-from brug.counselling.selectors_care import caseload_of, supervision_overview
+from brug.counselling.selectors_care import supervision_overview
 from brug.counselling.services_care import checkin_record, exposure_add
 
 from ..factories import login, make_user
@@ -86,9 +86,10 @@ def test_another_organisations_supervisor_sees_none_of_ours(
     assert ours.user.label not in response.content.decode()
     assert client.get(reverse("counselling:concern", kwargs={"concern_id": concern.pk})
                       ).status_code == 404
+    later = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     for name, data in (("counselling:caseload", {"limit": "3"}),
                        ("counselling:publish", {"publish": "0"}),
-                       ("counselling:supervision_plan", {"scheduled_for": "2099-01-01T10:00"})):
+                       ("counselling:supervision_plan", {"scheduled_for": later})):
         response = client.post(reverse(name), {"counsellor": ours.user_id, **data})
         assert response.status_code == 404, name
     ours.refresh_from_db()
@@ -138,7 +139,6 @@ def test_overview_numbers(client: HttpClient, org: Organisation, pool: Pool,
     assert (c.last_checkin_at, c.wants_to_talk, c.supervision_overdue) == (None, False, False)
     assert c.next_supervision == planned and not c.published
     assert (n.profile, n.caseload, n.limit, n.over_limit) == (None, 0, None, False)
-    assert caseload_of(busy) == 4 and caseload_of(calm) == 1
     body = response.content.decode()
     assert "over the limit" in body and "Strained" in body
     assert 'style="' not in body and "<script>" not in body
@@ -185,7 +185,7 @@ def test_overview_queries_do_not_grow_with_counsellors(
     _busy_counsellor(org, pool, "first")
     login(client, supervisor)
     client.get(reverse("counselling:overview"))  # warm the session and the audit head
-    with django_assert_max_num_queries(20) as one:
+    with django_assert_max_num_queries(21) as one:  # +1: the counsellor time-zone middleware
         client.get(reverse("counselling:overview"))
     few = len(one.captured_queries)
     for i in range(5):
@@ -215,6 +215,8 @@ def test_a_shared_concern_is_readable_and_the_reading_audited(
     assert "duty officer" in body and "busy-client" not in body
     entry = AuditEntry.objects.get(action="counselling.concern.view")
     assert entry.object_id == str(concern.pk) and "duty" not in str(entry.details)
+    # Not even the topic: "harm_to_others" next to an engagement id is health data.
+    assert entry.details == {"engagement": concern.engagement_id}
     overview = client.get(reverse("counselling:overview")).context["overview"]
     assert [c.pk for c in overview.concerns] == [concern.pk]
     assert client.get(reverse("counselling:concern", kwargs={"concern_id": kept.pk})

@@ -4,11 +4,13 @@ and the chat services behind them (notices, history, the next session)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from django.core.cache import cache
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +27,7 @@ from brug.counselling.models import (
     NoticeKind,
 )
 from brug.counselling.services_chat import chat_post, messages_mark_read
+from brug.counselling.views_conversation import ChatForm
 from brug.errors import InvalidInput
 
 from ..factories import login, make_user
@@ -38,6 +41,13 @@ from .chat_helpers import (
 from .factories import make_client, make_counsellor, make_engagement, make_pool, portal_login
 
 __all__ = ["fresh_layer"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    cache.clear()  # sending without JavaScript is rate limited per sender
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -183,6 +193,33 @@ def test_counsellor_page_is_audited_and_sends_without_javascript(
     assert (reply.body, reply.sender_counsellor) == ("That took courage.", team["profile"])
 
 
+def test_the_chat_form_itself_refuses_an_over_long_message(settings: Any) -> None:
+    settings.BRUG_CHAT_MAX_CHARS = 100  # read when the form is made, not at import
+    form = ChatForm({"text": "x" * 101, "ref": str(uuid.uuid4())})
+    assert not form.is_valid()
+    assert form.errors["text"] == [
+        "This message is too long (101 characters). Keep it to 100 characters at most, or "
+        "send it in parts."]
+    assert 'maxlength="100"' in str(form["text"])
+    # A browser sends a new line as CRLF but counted it once against maxlength: so does the form.
+    fits = ChatForm({"text": "x" * 49 + "\r\n" + "x" * 50, "ref": str(uuid.uuid4())})
+    assert fits.is_valid() and fits.cleaned_data["text"] == "x" * 49 + "\n" + "x" * 50
+
+
+@pytest.mark.django_db
+def test_both_sides_refuse_an_over_long_message_with_the_text_kept(
+        team: dict[str, Any], settings: Any) -> None:
+    settings.BRUG_CHAT_MAX_CHARS = 100
+    urls = _urls(team["engagement"])
+    for http, url in ((portal_login(HttpClient(), team["client"]), urls["portal_send"]),
+                      (login(HttpClient(), team["profile"].user), urls["staff_send"])):
+        response = http.post(url, {"text": "y" * 120, "ref": str(uuid.uuid4())})
+        assert response.status_code == 400, url
+        html = response.content.decode()
+        assert "too long (120 characters)" in html and "y" * 120 in html
+    assert not ChatMessage.objects.exists()
+
+
 @pytest.mark.django_db
 def test_counsellors_not_on_the_team_get_404_other_roles_403(
         team: dict[str, Any], org: Organisation) -> None:
@@ -216,7 +253,7 @@ def test_conversation_page_queries_do_not_grow_with_the_history(
     urls = _urls(engagement)
     with django_assert_max_num_queries(8):
         assert client_http.get(urls["portal"]).status_code == 200
-    with django_assert_max_num_queries(18):  # 7 of them write the audit entry
+    with django_assert_max_num_queries(19):  # 7 write the audit entry, 1 reads the time zone
         assert staff_http.get(urls["staff"]).status_code == 200
 
 

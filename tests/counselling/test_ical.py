@@ -104,10 +104,14 @@ def test_the_uid_is_stable_across_fetches(profile: CounsellorProfile,
 
 def test_a_wrong_or_old_token_is_404(profile: CounsellorProfile) -> None:
     first = ical_token_renew(actor=profile.user)
+    profile.refresh_from_db()
+    old_hash = profile.ical_token_hash
+    assert old_hash == hashlib.sha256(first.encode()).hexdigest()
     second = ical_token_renew(actor=profile.user)
     profile.refresh_from_db()
+    # Only the SHA-256 of the new token is kept; the old one is gone.
     assert profile.ical_token_hash == hashlib.sha256(second.encode()).hexdigest()
-    assert first not in profile.ical_token_hash
+    assert profile.ical_token_hash != old_hash
     http = HttpClient()
     assert http.get(reverse("counselling:ical", kwargs={"token": first})).status_code == 404
     assert http.get(reverse("counselling:ical", kwargs={"token": "x" * 43})).status_code == 404

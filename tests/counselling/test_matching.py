@@ -9,8 +9,12 @@ import pytest
 from django.utils import timezone
 
 from brug.accounts.models import Organisation
+from brug.accounts.roles import Role
 from brug.counselling.matching import Choice, counsellors_for, suggestions
 from brug.counselling.models import Client, CounsellorProfile, EngagementStatus, Pool
+from brug.counselling.selectors_work import invitation_candidates
+from brug.counselling.services_scheduling import engagement_start
+from brug.errors import Conflict
 
 from ..factories import make_org
 from .factories import make_client, make_counsellor, make_engagement, make_pool, make_slot
@@ -49,6 +53,28 @@ def test_an_inactive_counsellor_account_is_not_listed(org: Organisation,
     gone.user.is_active = False
     gone.user.save()
     assert counsellors_for(client_) == []
+
+
+@pytest.mark.parametrize("change", ["role", "inactive"])
+def test_a_counsellor_who_lost_the_role_or_left_is_nowhere_choosable(
+        change: str, org: Organisation, client_: Client) -> None:
+    """Listed, suggested, chosen and proposed as a colleague all follow one rule."""
+    ann = make_counsellor(org, display_name="Ann")
+    gone = make_counsellor(org, display_name="Gone")
+    engagement = make_engagement(client_, ann)
+    assert _names(counsellors_for(client_)) == ["Ann", "Gone"]
+    assert list(invitation_candidates(engagement)) == [gone]
+    if change == "role":  # moved to supervision: the published profile row stays
+        gone.user.role = Role.SUPERVISOR
+    else:
+        gone.user.is_active = False
+    gone.user.save()
+    assert _names(counsellors_for(client_)) == ["Ann"]
+    assert _names(suggestions(client_)) == ["Ann"]
+    assert list(invitation_candidates(engagement)) == []
+    with pytest.raises(Conflict) as error:
+        engagement_start(client=make_client(client_.pool), counsellor_id=gone.pk)
+    assert error.value.code == "not_choosable"
 
 
 def test_filters_narrow_within_and_across_kinds_of_wish(org: Organisation,

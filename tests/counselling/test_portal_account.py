@@ -3,6 +3,7 @@ deleting the account (services and views, through real requests)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -52,6 +54,13 @@ SIGNUP = "/help/signup/"
 SIGNIN = "/help/signin/"
 HOME = "/help/home/"
 STATIC = Path(__file__).resolve().parents[2] / "brug" / "counselling" / "static" / "counselling"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    cache.clear()  # the sign-up and sign-in rate limits count per address, across tests
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -380,6 +389,28 @@ def test_delete_needs_the_passphrase(client: HttpClient, pool: Pool,
     assert response.status_code == 400
     assert Client.objects.filter(pk=person.pk).exists()
     assert _signed_in_client_id(client) == person.pk
+
+
+def test_delete_pauses_after_five_wrong_passphrases(client: HttpClient, pool: Pool,
+                                                    org: Organisation) -> None:
+    person, _engagement = _full_client(pool, org)
+    portal_login(client, person)
+    for _ in range(SIGNIN_FAILURES - 1):
+        assert client.post("/help/account/delete/", {"passphrase": "guess"}).status_code == 400
+    person.refresh_from_db()
+    assert person.failed_signins == SIGNIN_FAILURES - 1
+    client.post("/help/account/delete/", {"passphrase": "guess"})
+    person.refresh_from_db()
+    assert person.locked_until is not None and person.failed_signins == 0
+    # Paused: even the right passphrase deletes nothing, and signing in waits as well.
+    response = client.post("/help/account/delete/", {"passphrase": PASSPHRASE})
+    assert response.status_code == 400
+    assert "pauses for 30 minutes" in response.content.decode()
+    assert Client.objects.filter(pk=person.pk).exists()
+    assert HttpClient().post(SIGNIN, {"nickname": person.nickname,
+                                      "passphrase": PASSPHRASE}).status_code == 400
+    assert AuditEntry.objects.filter(action="counselling.client.signin_paused",
+                                     details__via="delete").count() == 1
 
 
 def test_delete_removes_everything_and_ends_the_session(client: HttpClient, pool: Pool,

@@ -4,12 +4,15 @@ counts, settings and preferences, contact channel, passphrase change, accessibil
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib import admin
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.test import Client as HttpClient
 from django.test import override_settings
@@ -29,7 +32,12 @@ from brug.counselling.models import (
     Pool,
 )
 from brug.counselling.selectors_portal import portal_url
-from brug.counselling.services_clients import client_preferences_set
+from brug.counselling.services_clients import (
+    SIGNIN_FAILURES,
+    client_authenticate,
+    client_passphrase_change,
+    client_preferences_set,
+)
 from brug.errors import InvalidInput
 
 from .factories import (
@@ -43,6 +51,13 @@ from .factories import (
 
 HOME = "/help/home/"
 ACCOUNT = "/help/account/"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    cache.clear()  # the sign-in rate limit counts per address, across tests otherwise
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -116,13 +131,11 @@ def test_dashboard_links_only_pages_that_exist(client: HttpClient, person: Clien
     html = client.get(HOME).content.decode()
     links = {"counsellors": portal_url("counsellors"), "safety_plan": portal_url("safety_plan"),
              "conversation": portal_url("conversation", engagement_id=engagement.pk)}
-    for name, url in links.items():
-        if url:
-            assert f'href="{url}"' in html, name
-    if not links["counsellors"]:
-        assert "Choose a counsellor" not in html
-    if not links["conversation"]:
-        assert "Open the conversation" not in html
+    for name, url in links.items():  # every page exists now: a missing link is a defect
+        assert url, name
+        assert f'href="{url}"' in html, name
+    assert "Choose a counsellor" in html and "Open the conversation" in html
+    assert "Open your safety plan" in html
     assert portal_url("no_such_page") == ""
 
 
@@ -239,6 +252,41 @@ def test_passphrase_change_keeps_this_session_and_ends_others(client: HttpClient
     signin = HttpClient().post("/help/signin/", {"nickname": "Quiet River",
                                                  "passphrase": new})
     assert signin.status_code == 302
+
+
+def _change(http: HttpClient, old: str) -> Any:
+    new = "a brand new quiet passphrase"
+    return http.post("/help/account/passphrase/", {
+        "old_passphrase": old, "new_passphrase": new, "new_passphrase_again": new})
+
+
+def test_passphrase_change_pauses_after_five_wrong_tries(client: HttpClient,
+                                                         person: Client) -> None:
+    """Someone at an unlocked screen cannot try passphrases here instead of at sign-in."""
+    portal_login(client, person)
+    for _ in range(SIGNIN_FAILURES - 1):
+        assert _change(client, "a wrong guess").status_code == 400
+    assert _change(client, PASSPHRASE).status_code == 302  # a success clears the count
+    person.refresh_from_db()
+    assert person.failed_signins == 0
+    for _ in range(SIGNIN_FAILURES):
+        assert _change(client, "a wrong guess").status_code == 400
+    person.refresh_from_db()
+    assert person.locked_until is not None and person.locked_until > timezone.now()
+    before = person.passphrase
+    paused = _change(client, "a brand new quiet passphrase")  # now even the right one
+    assert paused.status_code == 400 and "pauses for 30 minutes" in paused.content.decode()
+    person.refresh_from_db()
+    assert person.passphrase == before
+    with pytest.raises(InvalidInput):  # signing in pauses too: one count
+        client_authenticate(nickname="Quiet River", passphrase="a brand new quiet passphrase")
+    assert AuditEntry.objects.filter(action="counselling.client.signin_paused",
+                                     details__via="passphrase").count() == 1
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        client_passphrase_change(client=person, old_passphrase="a brand new quiet passphrase",
+                                 new_passphrase="after the pause, a newer one")
+    person.refresh_from_db()
+    assert person.failed_signins == 0 and person.locked_until is None
 
 
 # --- landing and privacy -------------------------------------------------------------------

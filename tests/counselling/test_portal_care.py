@@ -203,6 +203,20 @@ def test_the_client_says_no_and_nothing_changes(
     assert EngagementMember.objects.filter(engagement=engagement).count() == 1
 
 
+def test_a_yes_to_a_colleague_who_is_full_now_withdraws_the_proposal(
+        org: Organisation, http: HttpClient, lead: CounsellorProfile,
+        engagement: Engagement) -> None:
+    invitation = _proposal(org, engagement, lead)
+    CounsellorProfile.objects.filter(pk=invitation.to_counsellor_id).update(caseload_limit=0)
+    url = _portal("invitation", invitation_id=invitation.pk)
+    body = http.post(url, {"answer": "yes"}, follow=True).content.decode()
+    assert "not taking new clients now" in body
+    assert "This proposal was withdrawn." in body and 'name="answer"' not in body
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.WITHDRAWN
+    assert EngagementMember.objects.filter(engagement=engagement).count() == 1
+
+
 def test_a_proposal_is_hidden_until_the_colleague_agreed_and_from_other_clients(
         org: Organisation, http: HttpClient, lead: CounsellorProfile,
         engagement: Engagement, person: Client) -> None:

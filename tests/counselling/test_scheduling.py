@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from brug.accounts.models import Organisation, User
+from brug.accounts.roles import Role
 from brug.audit.models import AuditEntry
 from brug.counselling import services_scheduling as svc
 from brug.counselling.meetings import meeting_url
@@ -85,7 +86,7 @@ def test_choosing_starts_an_engagement_with_the_counsellor_as_lead(
 
 
 @pytest.mark.parametrize("change", ["unpublished", "not_accepting", "full", "other_pool",
-                                    "inactive"])
+                                    "inactive", "no_longer_counsellor"])
 def test_choosing_refuses_a_counsellor_who_cannot_be_chosen(
         change: str, org: Organisation, other_org: Organisation, pool: Pool,
         client_: Client) -> None:
@@ -98,8 +99,11 @@ def test_choosing_refuses_a_counsellor_who_cannot_be_chosen(
         make_engagement(make_client(pool), profile)
     elif change == "other_pool":
         profile = make_counsellor(other_org)
-    else:
+    elif change == "inactive":
         profile.user.is_active = False
+        profile.user.save()
+    else:  # moved to another role: the profile row stays, published
+        profile.user.role = Role.SUPERVISOR
         profile.user.save()
     profile.save()
     with pytest.raises(Conflict):
@@ -114,11 +118,13 @@ def test_choosing_an_unknown_counsellor_is_404(client_: Client) -> None:
 
 def test_an_ended_engagement_does_not_count_and_is_not_returned(
         client_: Client, profile: CounsellorProfile) -> None:
+    profile.caseload_limit = 1  # were the ended one counted, this counsellor would be full
+    profile.save()
     old = make_engagement(client_, profile)
     old.status = EngagementStatus.ENDED
     old.save()
     new = svc.engagement_start(client=client_, counsellor_id=profile.pk)
-    assert new != old
+    assert new != old and new.status == EngagementStatus.ACTIVE
 
 
 # --- slots ----------------------------------------------------------------------------------------
@@ -172,10 +178,11 @@ def test_overlapping_slots_of_the_same_counsellor_are_refused(
             svc.slot_add(actor=profile.user, day=date(2026, 1, 20), start=start,
                          minutes=minutes, formats=["chat"])
         assert error.value.code == "slot_overlap"
-    # A repeat that clashes in its third week refuses the whole series.
-    with pytest.raises(Conflict):
+    # A repeat that clashes in its second week (13, 20 January) refuses the whole series.
+    with pytest.raises(Conflict) as error:
         svc.slot_add(actor=profile.user, day=date(2026, 1, 6 + 7), start=time(10, 15),
                      minutes=30, formats=["chat"], repeat_weeks=3)
+    assert error.value.code == "slot_overlap"
     assert Slot.objects.count() == 1
     # Touching is not overlapping; another counsellor's slot does not count.
     svc.slot_add(actor=profile.user, day=date(2026, 1, 20), start=time(11, 0), minutes=30,
@@ -201,6 +208,30 @@ def test_slot_input_is_checked(profile: CounsellorProfile, kwargs: dict[str, Any
     with pytest.raises(InvalidInput) as error:
         svc.slot_add(actor=profile.user, **values)
     assert error.value.details["field"] == field
+
+
+@time_machine.travel(datetime(2026, 1, 10, 12, 0, tzinfo=UTC), tick=False)
+@pytest.mark.parametrize(("day", "start", "repeat_weeks"), [
+    (date(9999, 12, 31), time(23, 30), 0),   # its end is in the year 10000
+    (date(9999, 12, 20), time(10, 0), 2),    # its repeats are
+    (date(1, 1, 1), time(0, 0), 0),          # in UTC it starts in the year 0
+    (date(2027, 1, 11), time(10, 0), 0),     # a year and a day ahead
+    (date(2026, 1, 9), time(10, 0), 0),      # yesterday
+])
+def test_a_slot_day_is_from_today_up_to_a_year_ahead(
+        profile: CounsellorProfile, day: date, start: time, repeat_weeks: int) -> None:
+    with pytest.raises(InvalidInput) as error:  # not OverflowError (a 500)
+        svc.slot_add(actor=profile.user, day=day, start=start, minutes=90,
+                     formats=["chat"], repeat_weeks=repeat_weeks)
+    assert error.value.details["field"] == "day"
+    assert not Slot.objects.exists()
+
+
+@time_machine.travel(datetime(2026, 1, 10, 12, 0, tzinfo=UTC), tick=False)
+def test_the_last_day_of_the_year_ahead_can_take_a_slot(profile: CounsellorProfile) -> None:
+    (slot,) = svc.slot_add(actor=profile.user, day=date(2027, 1, 10), start=time(10, 0),
+                           minutes=50, formats=["chat"])
+    assert slot.starts_at == datetime(2027, 1, 10, 9, 0, tzinfo=UTC)  # Brussels, winter
 
 
 def test_only_counsellors_with_a_profile_add_slots(org: Organisation, counsellor: User,
@@ -501,6 +532,21 @@ def test_a_held_session_counts_in_the_exposure_log(
     assert (entry.counsellor, entry.kind, entry.minutes, entry.appointment) == (
         profile.user, "session", 50, held)
     assert Appointment.objects.get(pk=missed.pk).status == AppointmentStatus.MISSED
+
+
+def test_the_exposure_goes_to_the_counsellor_who_held_the_session(
+        org: Organisation, client_: Client, profile: CounsellorProfile) -> None:
+    """In a tandem, Bo records Ann's session: the minutes are Ann's, not Bo's."""
+    bo = make_counsellor(org, display_name="Bo")
+    engagement = make_engagement(client_, profile, bo)
+    held = _booked(client_, profile, engagement, minutes=50)
+    with time_machine.travel(held.ends_at + timedelta(hours=1)):
+        svc.appointment_mark(actor=bo.user, appointment_id=held.pk, status="held")
+    entry = ExposureEntry.objects.get()
+    assert (entry.counsellor, entry.minutes) == (profile.user, 50)
+    assert not ExposureEntry.objects.filter(counsellor=bo.user).exists()
+    # The audit still says who recorded it.
+    assert AuditEntry.objects.get(action="counselling.appointment_mark").actor == bo.user
 
 
 def test_a_staff_member_without_the_role_is_refused(

@@ -1,4 +1,5 @@
-"""Races decided by the database: the last place of a counsellor, one slot, one reminder.
+"""Races decided by the database: the last place of a counsellor, one slot, one reminder, a
+booking while the counselling ends.
 
 Real threads, each on its own connection; SQLite's in-memory test database cannot be shared
 between threads, so these run on PostgreSQL (``BRUG_TEST_POSTGRES=1 bash scripts/pg ...``).
@@ -7,20 +8,30 @@ between threads, so these run on PostgreSQL (``BRUG_TEST_POSTGRES=1 bash scripts
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from brug.counselling.models import Appointment, Engagement, Notice, NoticeKind
+from brug.counselling.models import (
+    Appointment,
+    AppointmentStatus,
+    Engagement,
+    EngagementStatus,
+    Notice,
+    NoticeKind,
+)
 from brug.counselling.services_scheduling import (
     appointment_book,
+    appointment_reschedule,
     engagement_start,
     reminders_send,
 )
+from brug.counselling.services_work import engagement_end_by_client
 from brug.errors import Conflict
 
 from ..factories import make_org
@@ -101,3 +112,43 @@ def test_two_workers_send_each_reminder_once() -> None:
     assert sum(results) == 3
     assert Notice.objects.filter(kind=NoticeKind.REMINDER, client=client).count() == 3
     assert Notice.objects.filter(kind=NoticeKind.REMINDER, user=profile.user).count() == 3
+
+
+@pytest.mark.parametrize("action", ["book", "reschedule"])
+def test_no_session_lands_on_a_counselling_ended_meanwhile(action: str) -> None:
+    """The client ends the counselling in one tab and books (or moves a session) in another.
+    The end has cancelled the coming sessions but not committed yet; the booking must wait
+    for the engagement row and then see it ended, not slip a session in after ``_close``."""
+    org = make_org("Race exit programme")
+    client = make_client(make_pool(org))
+    profile = make_counsellor(org)
+    engagement = make_engagement(client, profile)
+    slot = make_slot(profile, timezone.now() + timedelta(days=2))
+    booked = None
+    if action == "reschedule":
+        first = make_slot(profile, timezone.now() + timedelta(days=1))
+        booked = appointment_book(client=client, engagement_id=engagement.pk,
+                                  slot_id=first.pk, format="chat")
+    ended = threading.Event()
+
+    def end() -> Engagement:
+        with transaction.atomic():
+            result = engagement_end_by_client(client=client, engagement_id=engagement.pk)
+            ended.set()
+            time.sleep(0.5)  # the other tab acts now, while the end is not committed
+        return result
+
+    def act() -> Appointment:
+        assert ended.wait(timeout=10)
+        if booked is not None:
+            return appointment_reschedule(by_client=client, appointment_id=booked.pk,
+                                          slot_id=slot.pk)
+        return appointment_book(client=client, engagement_id=engagement.pk, slot_id=slot.pk,
+                                format="chat")
+
+    results = _race([end, act])
+    assert isinstance(results[0], Engagement)
+    assert isinstance(results[1], Conflict) and results[1].code == "engagement_ended"
+    assert Engagement.objects.get(pk=engagement.pk).status == EngagementStatus.ENDED
+    assert not Appointment.objects.filter(engagement=engagement,
+                                          status=AppointmentStatus.BOOKED).exists()

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from brug.counselling.models import Appointment, AppointmentStatus, Notice, NoticeKind
 from brug.counselling.services_scheduling import reminder_send, reminders_due, reminders_send
@@ -89,6 +91,25 @@ def test_a_session_cancelled_after_the_read_is_not_reminded(setting: dict[str, A
     Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.CANCELLED)
     assert reminder_send(seen, NOW) is False
     assert not Notice.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_teams_are_read_in_one_query_whatever_the_number_of_sessions(
+        org: Any, setting: dict[str, Any]) -> None:
+    pool = setting["client"].pool
+    for hours in range(1, 6):
+        other = make_client(pool)
+        _appointment(make_engagement(other, make_counsellor(org), setting["ann"]),
+                     NOW + timedelta(hours=hours))
+    _appointment(setting["engagement"], NOW + timedelta(hours=7))
+    with CaptureQueriesContext(connection) as queries:
+        assert reminders_send() == 6
+    team_reads = [q["sql"] for q in queries.captured_queries
+                  if q["sql"].startswith("SELECT")
+                  and 'FROM "counselling_engagementmember"' in q["sql"]]
+    assert len(team_reads) == 1
+    # Everyone on each team still hears of it: 6 clients, 2 counsellors per team.
+    assert Notice.objects.filter(kind=NoticeKind.REMINDER, user__isnull=False).count() == 12
 
 
 @time_machine.travel(NOW, tick=False)

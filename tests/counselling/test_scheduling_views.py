@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 import time_machine
+from django import forms
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from brug.accounts.models import Organisation, User
 from brug.audit.models import AuditEntry
+from brug.counselling.forms_schedule import SlotForm
 from brug.counselling.models import (
     Appointment,
     AppointmentStatus,
@@ -261,6 +263,35 @@ def test_a_counsellor_adds_free_times_in_their_own_zone(
     assert wrong.status_code == 400 and Slot.objects.count() == 2
 
 
+@time_machine.travel(datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
+@pytest.mark.parametrize(("day", "start"), [("9999-12-31", "23:30"), ("0001-01-01", "00:00"),
+                                            ("2027-01-06", "10:00")])
+def test_a_date_outside_the_coming_year_is_a_400_with_a_message(
+        staff: HttpClient, day: str, start: str) -> None:
+    response = staff.post(reverse("counselling:slots"), {
+        "day": day, "start": start, "minutes": "90", "formats": ["chat"],
+        "repeat_weeks": "0"})
+    assert response.status_code == 400
+    assert "Pick a date from today up to one year ahead." in response.text
+    assert not Slot.objects.exists()
+    # The date picker offers the same range.
+    assert 'min="2026-01-05"' in response.text and 'max="2027-01-05"' in response.text
+
+
+def test_the_slot_lengths_are_in_the_language_of_the_request(
+        profile: CounsellorProfile) -> None:
+    def lengths() -> dict[Any, Any]:
+        field = SlotForm(formats=["chat"]).fields["minutes"]
+        assert isinstance(field, forms.ChoiceField)
+        return dict(field.choices)
+
+    with translation.override("nl"):
+        nl = lengths()
+    with translation.override("en"):
+        en = lengths()
+    assert (nl[50], en[50]) == ("50 minuten", "50 minutes")
+
+
 def test_the_slot_list_takes_few_queries(profile: CounsellorProfile, staff: HttpClient,
                                          django_assert_max_num_queries: Any) -> None:
     for day in range(1, 30):
@@ -295,7 +326,7 @@ def test_the_sessions_page_lists_and_audits(
         other = make_client(pool, nickname=f"client{i}")
         _book(other, make_engagement(other, profile), make_slot(profile, _soon(i + 1)))
     _book(client_, engagement, make_slot(profile, _soon(20)))
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):  # +1: the counsellor time-zone middleware
         response = staff.get(reverse("counselling:appointments"))
     assert response.status_code == 200
     assert "river" in response.text and "client7" in response.text

@@ -262,9 +262,10 @@ def test_concern_is_words_with_a_topic_never_a_number(engagement: Engagement,
                                    topic="harm_to_others", text=SECRET,
                                    shared_with_supervisor=False)
     assert concern.shared_with_supervisor is False
-    assert _audit("counselling.concern_add").details == {
-        "engagement": engagement.pk, "topic": "harm_to_others",
-        "shared_with_supervisor": False}
+    details = _audit("counselling.concern_add").details
+    # No topic: "harm_to_others" next to an engagement id is health data in the audit log.
+    assert details == {"engagement": engagement.pk, "shared_with_supervisor": False}
+    assert "harm" not in str(details)
     assert "gym" not in _raw("counselling_concernnote", "text", concern.pk)
 
 
@@ -397,10 +398,63 @@ def test_a_colleague_no_longer_available_is_not_added(
     invitation = _invite(engagement, lead, colleague)
     services.invitation_answer(actor=colleague.user, invitation_id=invitation.pk, agree=True)
     CounsellorProfile.objects.filter(pk=colleague.pk).update(published=False)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as caught:
         services.invitation_client_answer(client=person, invitation_id=invitation.pk,
                                           accept=True)
+    assert caught.value.code == "colleague_unavailable"
     assert EngagementMember.objects.filter(engagement=engagement).count() == 1
+    # Withdrawn (kept despite the refusal), so the client is not asked again.
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.WITHDRAWN
+    assert invitation.answered_at is not None
+    with pytest.raises(Conflict) as caught:
+        services.invitation_client_answer(client=person, invitation_id=invitation.pk,
+                                          accept=True)
+    assert caught.value.code == "invitation_answered"
+    told = Notice.objects.filter(user=lead.user, kind=NoticeKind.INVITATION_ANSWER).latest("id")
+    assert told.params["answer"] == "colleague_unavailable"
+    assert "cannot join any more" in work_notice_text(told)
+    assert _audit("counselling.invitation_client_answer").details["withdrawn"] == (
+        "colleague_unavailable")
+
+
+@pytest.mark.parametrize("kind", ["tandem", "handover"])
+@pytest.mark.parametrize("full", ["caseload", "not_accepting"])
+def test_a_yes_respects_the_colleagues_caseload_limit_and_accepting(
+        org: Organisation, engagement: Engagement, lead: CounsellorProfile,
+        person: Client, kind: str, full: str) -> None:
+    colleague = make_counsellor(org, caseload_limit=2)
+    make_engagement(make_client(person.pool), colleague)
+    invitation = _invite(engagement, lead, colleague, kind=kind)
+    services.invitation_answer(actor=colleague.user, invitation_id=invitation.pk, agree=True)
+    if full == "caseload":  # a second client meanwhile: at the limit now
+        make_engagement(make_client(person.pool), colleague)
+    else:
+        CounsellorProfile.objects.filter(pk=colleague.pk).update(accepting=False)
+    with pytest.raises(Conflict) as caught:
+        services.invitation_client_answer(client=person, invitation_id=invitation.pk,
+                                          accept=True)
+    assert caught.value.code == "colleague_full"
+    assert not EngagementMember.objects.filter(engagement=engagement,
+                                               counsellor=colleague).exists()
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.WITHDRAWN
+
+
+def test_a_yes_below_the_limit_joins_and_an_ended_counselling_does_not_count(
+        org: Organisation, engagement: Engagement, lead: CounsellorProfile,
+        person: Client) -> None:
+    colleague = make_counsellor(org, caseload_limit=2)
+    make_engagement(make_client(person.pool), colleague)
+    Engagement.objects.filter(pk=make_engagement(make_client(person.pool), colleague).pk
+                              ).update(status=EngagementStatus.ENDED)
+    invitation = _invite(engagement, lead, colleague)
+    services.invitation_answer(actor=colleague.user, invitation_id=invitation.pk, agree=True)
+    services.invitation_client_answer(client=person, invitation_id=invitation.pk, accept=True)
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.ACCEPTED
+    assert EngagementMember.objects.filter(engagement=engagement, counsellor=colleague,
+                                           left_at__isnull=True).exists()
 
 
 def test_leaving_a_tandem_as_lead_passes_the_lead_and_withdraws_my_proposals(
@@ -412,6 +466,26 @@ def test_leaving_a_tandem_as_lead_passes_the_lead_and_withdraws_my_proposals(
     assert EngagementMember.objects.get(engagement=engagement, left_at__isnull=True).lead
     pending.refresh_from_db()
     assert pending.status == InvitationStatus.WITHDRAWN
+
+
+def test_leaving_cancels_my_coming_sessions_and_tells_the_client(
+        org: Organisation, engagement: Engagement, lead: CounsellorProfile,
+        person: Client) -> None:
+    second = make_counsellor(org, display_name="Ahmed")
+    EngagementMember.objects.create(engagement=engagement, counsellor=second, lead=False)
+    mine, my_past = _booked(engagement, lead, 3), _booked(engagement, lead, -3)
+    theirs = _booked(engagement, second, 4)
+    elsewhere = _booked(make_engagement(make_client(person.pool), lead), lead, 5)
+    services.engagement_leave(actor=lead.user, engagement_id=engagement.pk)
+    status = dict(Appointment.objects.values_list("pk", "status"))
+    assert status == {mine.pk: AppointmentStatus.CANCELLED, my_past.pk: "booked",
+                      theirs.pk: "booked", elsewhere.pk: "booked"}
+    assert Appointment.objects.get(pk=mine.pk).cancelled_by == "counsellor"
+    notice = Notice.objects.get(client=person)
+    assert (notice.kind, notice.params["name"], notice.engagement_id) == (
+        NoticeKind.CANCELLED, "Noor", engagement.pk)
+    assert _audit("counselling.engagement_leave").details["cancelled_appointments"] == [
+        mine.pk]
 
 
 # --- ending ----------------------------------------------------------------------------------

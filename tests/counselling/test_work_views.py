@@ -29,6 +29,7 @@ from brug.counselling.models import (
     SessionNote,
 )
 from brug.counselling.notices import notice_add
+from brug.errors import Conflict
 
 from ..factories import login
 from .factories import make_client, make_counsellor, make_engagement, make_pool
@@ -135,7 +136,11 @@ def test_an_invited_colleague_sees_the_proposal_but_not_the_file(
     http = login(HttpClient(), colleague.user)
     body = http.get(_url("home")).content.decode()
     assert "I am moving to another city." in body and "Likes short chats." in body
-    assert "bluebird" in body and "Secret goal" not in body
+    assert "Warm hand-over to another counsellor" in body
+    # Not even the nickname before the client agreed (the colleague may be of another
+    # organisation, and this page is not audited).
+    assert "A client of Noor" in body
+    assert "bluebird" not in body and "Secret goal" not in body
     assert http.get(_page(engagement)).status_code == 404
     response = http.post(_url("invitation_answer", invitation_id=invitation.pk),
                          {"answer": "agree"})
@@ -306,6 +311,30 @@ def test_an_urgent_concern_puts_the_emergency_protocol_first(
         "topic": "other", "text": "Seemed tired and distracted today."})
     assert response.status_code == 302
     assert ConcernNote.objects.filter(shared_with_supervisor=False).count() == 1
+
+
+def test_a_concern_refused_with_a_conflict_answers_409_not_400(
+        http: HttpClient, engagement: Engagement, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No service path raises Conflict for a concern today; the view must still answer with
+    # the error's own status (a form error is 400, a conflict 409).
+    def refuse(**_kwargs: object) -> None:
+        raise Conflict("Someone changed this meanwhile.", code="test")
+
+    data = {"topic": "other", "text": "Seemed tired and distracted today."}
+    assert http.post(_url("concern_add", engagement_id=engagement.pk),
+                     {"topic": "other", "text": "short"}).status_code == 400
+    monkeypatch.setattr(services, "concern_add", refuse)
+    response = http.post(_url("concern_add", engagement_id=engagement.pk), data)
+    assert response.status_code == 409
+    assert "Someone changed this meanwhile." in response.content.decode()
+    assert not ConcernNote.objects.exists()
+
+
+def test_the_review_note_says_the_client_reads_it(http: HttpClient,
+                                                  engagement: Engagement) -> None:
+    CounsellingGoal.objects.create(engagement=engagement, text="Call mum", written_by="client")
+    body = http.get(_page(engagement)).content.decode()
+    assert "The client reads this on their goals page." in body
 
 
 def test_invite_leave_and_end_from_the_page(
