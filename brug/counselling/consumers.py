@@ -29,6 +29,7 @@ Protocol (a benchmark and ``static/counselling/chat.js`` rely on it; keep it exa
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -73,13 +74,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     group: str | None = None
     client: Client | None = None
     user: Any = None  # the staff member (brug.accounts.models.User)
-    checked_at: float = 0.0
+    checked_at: float = 0.0  # the team (staff) and the session, on the receiving path
+    session_checked_at: float = 0.0  # the session, on the posting path
+    notice_checked_at: float = -RECHECK_SECONDS - 1.0  # the reader's unread notice
+    # Each socket's own period, between 3/4 of RECHECK_SECONDS and all of it: sockets opened
+    # together (a server restart) would otherwise all re-check in the same second (measured:
+    # the slowest second of the chat benchmark, every 30 s).
+    recheck_every: float = RECHECK_SECONDS
     language: str = settings.LANGUAGE_CODE  # of the person on this socket, for error texts
 
     # --- connecting ----------------------------------------------------------------------
 
     async def connect(self) -> None:
         self.engagement_id = int(self.scope["url_route"]["kwargs"]["engagement_id"])
+        self.recheck_every = RECHECK_SECONDS * random.uniform(0.75, 1.0)
         self.sent: deque[float] = deque()
         await self.accept()
         refusal = await self._admit()
@@ -88,7 +96,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         self.group = chat_group(self.engagement_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        self.checked_at = time.monotonic()
+        self.checked_at = self.session_checked_at = time.monotonic()
         # Read after joining the group: a message stored in between arrives twice at worst
         # (chat.js keeps one per id), never not at all.
         await self.send_json({"type": "history", "messages": await self._history()})
@@ -228,14 +236,26 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     @in_thread
     def _store(self, text: Any, ref: Any) -> tuple[dict[str, Any], bool]:
-        """One thread hop per message: check the session, store the message (committed on
-        return), then shape it."""
+        """One thread hop per message: check the session when due, store the message
+        (committed on return), then shape it."""
         with translation.override(self.language):  # the services' refusals, in their words
-            if not self._still_signed_in():
-                raise BrugError(str(_("You are signed out. Sign in again to go on.")),
-                                code="not_signed_in")
+            # The session is read afresh at most every RECHECK_SECONDS on this path (about a
+            # millisecond per message otherwise, measured); sign-out, quick exit, passphrase
+            # change and deletion send ``chat_recheck``/``chat_revoke`` and act at once.
+            now = time.monotonic()
+            if now - self.session_checked_at > self.recheck_every:
+                if not self._still_signed_in():
+                    raise BrugError(str(_("You are signed out. Sign in again to go on.")),
+                                    code="not_signed_in")
+                self.session_checked_at = now
+            # Whether the reader needs an "new message" notice: asked at most every
+            # RECHECK_SECONDS per socket (the query behind it was most of a message's cost).
+            notify = now - self.notice_checked_at > self.recheck_every
             message, created = chat_post(engagement_id=self.engagement_id, text=text,
-                                         ref=ref, client=self.client, actor=self.user)
+                                         ref=ref, client=self.client, actor=self.user,
+                                         notify=notify)
+            if notify:
+                self.notice_checked_at = now
         return message_payload(message), created
 
     async def _error(self, code: str, message: Any, ref: str | None = None) -> None:
@@ -258,7 +278,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         """A stored message for everyone on the conversation."""
         if self.group is None:
             return
-        if time.monotonic() - self.checked_at > RECHECK_SECONDS and not await self._recheck():
+        if time.monotonic() - self.checked_at > self.recheck_every and not await self._recheck():
             return  # a counsellor who left, an ended session: closed, never read on
         await self.send_json(event["message"])
 
@@ -278,7 +298,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         if self.user is not None and status != EngagementStatus.ACTIVE:
             await self._revoked(status)
             return False
-        self.checked_at = time.monotonic()
+        self.checked_at = self.session_checked_at = time.monotonic()
         return True
 
     def _check_now(self) -> tuple[bool, str | None]:

@@ -97,10 +97,20 @@ def _refused_ended() -> Conflict:
                     code="ended")
 
 
-def _sender_client(client: Client, engagement_id: int) -> tuple[Engagement, list[int]]:
+def _sender_client(client: Client, engagement_id: int,
+                   notify: bool = True) -> tuple[Engagement, list[int]]:
     """The engagement (the client's own, active) and the counsellors' user ids to notify:
     those on the team without an unread message notice for this conversation. One query when
-    nobody needs a notice (the usual case in a lively conversation), two otherwise."""
+    nobody needs a notice (the usual case in a lively conversation), two otherwise; without
+    ``notify`` one plain query."""
+    if not notify:
+        found = Engagement.objects.filter(pk=engagement_id, client=client).first()
+        if found is None:
+            raise NotFound(_("This conversation does not exist or is not yours."))
+        if found.status != EngagementStatus.ACTIVE:
+            raise _refused_ended()
+        found.client = client
+        return found, []
     url = reverse("counselling:conversation", args=[engagement_id])
     unread = Notice.objects.filter(user_id=OuterRef("counsellor__user_id"),
                                    kind=NoticeKind.MESSAGE, read_at__isnull=True, url=url)
@@ -120,29 +130,33 @@ def _sender_client(client: Client, engagement_id: int) -> tuple[Engagement, list
     return engagement, to_notify
 
 
-def _sender_counsellor(actor: User, engagement_id: int) -> tuple[EngagementMember, bool]:
+def _sender_counsellor(actor: User, engagement_id: int,
+                       notify: bool = True) -> tuple[EngagementMember, bool]:
     """The actor's active membership (with engagement, client and profile) and whether the
-    client needs a notice. Membership is checked on every post: a counsellor who left the
-    team, or whose engagement ended, while connected is refused from the next message on."""
+    client needs a notice (never without ``notify``). Membership is checked on every post: a
+    counsellor who left the team, or whose engagement ended, while connected is refused from
+    the next message on."""
     require_capability(actor, Cap.COUNSEL, _("Only counsellors write in conversations."))
-    url = reverse("portal:conversation", args=[engagement_id])
-    unread = Notice.objects.filter(client_id=OuterRef("engagement__client_id"),
-                                   kind=NoticeKind.MESSAGE, read_at__isnull=True, url=url)
-    member = (EngagementMember.objects
-              .select_related("engagement", "engagement__client", "counsellor")
-              .filter(engagement_id=engagement_id, counsellor__user=actor,
-                      left_at__isnull=True)
-              .annotate(client_has_unread=Exists(unread)).first())
+    members = (EngagementMember.objects
+               .select_related("engagement", "engagement__client", "counsellor")
+               .filter(engagement_id=engagement_id, counsellor__user=actor,
+                       left_at__isnull=True))
+    if notify:
+        url = reverse("portal:conversation", args=[engagement_id])
+        unread = Notice.objects.filter(client_id=OuterRef("engagement__client_id"),
+                                       kind=NoticeKind.MESSAGE, read_at__isnull=True, url=url)
+        members = members.annotate(client_has_unread=Exists(unread))
+    member = members.first()
     if member is None:
         raise NotFound(_("You are no longer on this client's team, so you cannot write in "
                          "this conversation."), code="not_on_team")
     if member.engagement.status != EngagementStatus.ACTIVE:
         raise _refused_ended()
-    return member, not member.client_has_unread
+    return member, notify and not getattr(member, "client_has_unread", True)
 
 
 def chat_post(*, engagement_id: int, text: Any, ref: Any, client: Client | None = None,
-              actor: User | None = None) -> tuple[ChatMessage, bool]:
+              actor: User | None = None, notify: bool = True) -> tuple[ChatMessage, bool]:
     """Stores one message from ``client`` or from the counsellor ``actor`` (exactly one).
 
     Returns ``(message, created)``: ``created`` is False when this ref was stored before for
@@ -151,6 +165,8 @@ def chat_post(*, engagement_id: int, text: Any, ref: Any, client: Client | None 
     ``NotAllowed`` (a staff member without the counsellor role), ``NotFound`` (not the
     sender's conversation, or no longer on its team) and ``Conflict``
     (the engagement ended). Broadcasting is the caller's job, after this returns (committed).
+    ``notify=False`` skips looking for an unread notice of the reader (a socket asks at most
+    every ``RECHECK_SECONDS``: one notice tells the reader there is news, more add nothing).
     """
     if (client is None) == (actor is None):
         raise ValueError("chat_post needs exactly one of client and actor")
@@ -159,7 +175,7 @@ def chat_post(*, engagement_id: int, text: Any, ref: Any, client: Client | None 
     try:
         with transaction.atomic():
             if client is not None:
-                engagement, to_notify = _sender_client(client, engagement_id)
+                engagement, to_notify = _sender_client(client, engagement_id, notify)
                 message = ChatMessage(engagement=engagement, sender=Side.CLIENT, body=body,
                                       client_ref=client_ref)
                 message.save(force_insert=True)
@@ -172,7 +188,7 @@ def chat_post(*, engagement_id: int, text: Any, ref: Any, client: Client | None 
                         for user_id in to_notify])
             else:
                 assert actor is not None
-                member, notify_client = _sender_counsellor(actor, engagement_id)
+                member, notify_client = _sender_counsellor(actor, engagement_id, notify)
                 message = ChatMessage(engagement=member.engagement, sender=Side.COUNSELLOR,
                                       sender_counsellor=member.counsellor, body=body,
                                       client_ref=client_ref)
