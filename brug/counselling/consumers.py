@@ -243,14 +243,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             # millisecond per message otherwise, measured); sign-out, quick exit, passphrase
             # change and deletion send ``chat_recheck``/``chat_revoke`` and act at once.
             now = time.monotonic()
-            if now - self.session_checked_at > self.recheck_every:
+            if now - self.session_checked_at >= self.recheck_every:
                 if not self._still_signed_in():
                     raise BrugError(str(_("You are signed out. Sign in again to go on.")),
                                     code="not_signed_in")
                 self.session_checked_at = now
             # Whether the reader needs an "new message" notice: asked at most every
             # RECHECK_SECONDS per socket (the query behind it was most of a message's cost).
-            notify = now - self.notice_checked_at > self.recheck_every
+            notify = now - self.notice_checked_at >= self.recheck_every
             message, created = chat_post(engagement_id=self.engagement_id, text=text,
                                          ref=ref, client=self.client, actor=self.user,
                                          notify=notify)
@@ -278,7 +278,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         """A stored message for everyone on the conversation."""
         if self.group is None:
             return
-        if time.monotonic() - self.checked_at > self.recheck_every and not await self._recheck():
+        if time.monotonic() - self.checked_at >= self.recheck_every and not await self._recheck():
             return  # a counsellor who left, an ended session: closed, never read on
         await self.send_json(event["message"])
 

@@ -530,7 +530,11 @@ def test_a_changed_passphrase_closes_the_sockets_of_the_old_sessions(
     async_to_sync(scenario)()
 
 
-def test_a_signed_out_session_cannot_post_on_a_socket_left_open(team: dict[str, Any]) -> None:
+def test_a_signed_out_session_cannot_post_on_a_socket_left_open(
+        team: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session ended without an event (say, expired in the store): the next post after
+    RECHECK_SECONDS reads it afresh and is refused."""
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.0)
     engagement: Engagement = team["engagement"]
     cookie = client_cookie(team["client"])
 
