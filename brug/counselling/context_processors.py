@@ -4,7 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+
+from .viewhelpers import portal_url
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -13,8 +14,5 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     Runs for every page (staff ones too), so it does no query. ``emergency_url`` is "" while
     the emergency page is not installed: the link is then left out, never broken.
     """
-    try:
-        emergency_url = reverse("portal:emergency")
-    except NoReverseMatch:
-        emergency_url = ""
-    return {"quick_exit_url": settings.BRUG_QUICK_EXIT_URL, "emergency_url": emergency_url}
+    return {"quick_exit_url": settings.BRUG_QUICK_EXIT_URL,
+            "emergency_url": portal_url("emergency")}

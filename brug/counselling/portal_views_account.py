@@ -40,6 +40,7 @@ from .forms_portal import (
 from .models import Client
 from .selectors_portal import pool_for_signup, portal_dashboard
 from .services_clients import COUNTRIES, PREFERENCES
+from .viewhelpers import form_error
 from .vocab import CounsellorKind, Format
 
 TEMPLATES = "counselling/portal/"
@@ -47,12 +48,6 @@ TEMPLATES = "counselling/portal/"
 # trying nicknames. A shared address (a school, a youth centre) shares the count.
 SIGNUP_LIMIT, SIGNUP_WINDOW = 10, 60 * 60
 SIGNIN_LIMIT, SIGNIN_WINDOW = 30, 15 * 60
-
-
-def _form_error(form: forms.Form, error: BrugError) -> None:
-    """A service error next to its field when it names one of the form's, else on top."""
-    name = error.details.get("field")
-    form.add_error(name if name in form.fields else None, error.message)
 
 
 def _portal_next(request: HttpRequest) -> str:
@@ -120,7 +115,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     contact_channel=data["contact_channel"],
                     contact_consent=data["contact_consent"])
             except BrugError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 client_login(request, client)
@@ -243,7 +238,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             services.client_settings_set(client=client, language=form.cleaned_data["language"],
                                          country=form.cleaned_data["country"])
         except BrugError as error:
-            _form_error(form, error)
+            form_error(form, error)
             return _account(request, client, error.status, settings=form)
         messages.success(request, _("Saved."))
         return _with_language(redirect("portal:account"), client.language)
@@ -260,7 +255,7 @@ def account_preferences(request: HttpRequest) -> HttpResponse:
         try:
             services.client_preferences_set(client=client, preferences=form.cleaned_data)
         except BrugError as error:
-            _form_error(form, error)
+            form_error(form, error)
             return _account(request, client, error.status, preferences=form)
         messages.success(request, _("Your choices are saved. They are used only to suggest "
                                     "counsellors; you always choose."))
@@ -280,7 +275,7 @@ def account_contact(request: HttpRequest) -> HttpResponse:
                                         contact_channel=form.cleaned_data["contact_channel"],
                                         consent=form.cleaned_data["contact_consent"])
         except BrugError as error:
-            _form_error(form, error)
+            form_error(form, error)
             return _account(request, client, error.status, contact=form)
         messages.success(request, _("Your way to be reached is saved."))
         return redirect("portal:account")
@@ -312,7 +307,7 @@ def passphrase(request: HttpRequest) -> HttpResponse:
                                                   old_passphrase=data["old_passphrase"],
                                                   new_passphrase=data["new_passphrase"])
             except BrugError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 client_login(request, client)  # other sessions end; this one goes on
@@ -336,7 +331,7 @@ def delete(request: HttpRequest) -> HttpResponse:
             try:
                 services.client_delete(client=client, passphrase=form.cleaned_data["passphrase"])
             except BrugError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 client_logout(request)

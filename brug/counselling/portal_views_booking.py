@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -45,24 +43,17 @@ from .services_scheduling import (
     appointment_reschedule,
     engagement_start,
 )
+from .viewhelpers import form_error
 from .vocab import Format, Language, Specialism
+from .zones import site_zone
 
 SLOTS_SHOWN = 60    # free times on the booking page
 PROFILE_SLOTS = 5   # next free times on a counsellor's page
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def _form_error(form: forms.Form, error: BrugError) -> None:
-    name = error.details.get("field")
-    form.add_error(name if name in form.fields else None, error.message)
-
-
 def when(start: datetime, end: datetime) -> str:
     """"Monday 3 March, 14:00–14:50" in the service's time zone."""
-    zone = _zone()
+    zone = site_zone()
     start, end = timezone.localtime(start, zone), timezone.localtime(end, zone)
     return f"{date_format(start, 'l j F Y')}, {time_format(start, 'H:i')}–" \
            f"{time_format(end, 'H:i')}"
@@ -84,7 +75,7 @@ def _usable(codes: Iterable[str]) -> list[str]:
 
 def _render(request: HttpRequest, template: str, context: dict[str, object],
             status: int = 200) -> HttpResponse:
-    with timezone.override(_zone()):
+    with timezone.override(site_zone()):
         return render(request, template, {"zone": settings.TIME_ZONE, **context},
                       status=status)
 
@@ -143,7 +134,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
                 client_preferences_set(client=client, preferences={
                     f"prefers_{name}": values for name, values in form.wishes().items()})
             except BrugError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 return redirect(f"{request.path}#suggestions")
         status = 400
@@ -204,7 +195,7 @@ def book(request: HttpRequest, engagement_id: int) -> HttpResponse:
                     client=client, engagement_id=engagement.pk,
                     slot_id=form.cleaned_data["slot_id"], format=form.cleaned_data["format"])
             except BrugError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("Your session is booked."))
@@ -250,7 +241,7 @@ def reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
                 new = appointment_reschedule(by_client=client, appointment_id=item.pk,
                                              slot_id=form.cleaned_data["slot_id"])
             except BrugError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("Your session is moved."))

@@ -7,10 +7,10 @@ own engagements and proposals (404 otherwise) and never the team's session or co
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,13 +23,8 @@ from .auth import client_from_session, client_required, request_client
 from .emergency import DEFAULT_COUNTRY, emergency_data
 from .forms_work import ClientAnswerForm, ClientGoalForm, CountryForm, SafetyPlanForm
 from .models import EngagementStatus, InvitationStatus, SafetyPlan
-from .selectors_work import url_or_empty
 from .services_work import SAFETY_FIELDS, safety_plan_version
-
-
-def _form_error(form: forms.Form, error: BrugError) -> None:
-    name = error.details.get("field")
-    form.add_error(name if name in form.fields else None, error.message)
+from .viewhelpers import form_error
 
 
 @never_cache
@@ -50,7 +45,7 @@ def goals(request: HttpRequest, engagement_id: int) -> HttpResponse:
             except NotFound:
                 raise
             except BrugError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("Your goal is added. Your counsellor will look at "
@@ -60,7 +55,7 @@ def goals(request: HttpRequest, engagement_id: int) -> HttpResponse:
         "engagement": engagement, "goals": selectors_work.client_goals(engagement),
         "active": engagement.status == EngagementStatus.ACTIVE, "form": form,
         "team": active_counsellors(engagement),
-        "home_url": url_or_empty("portal:home")}, status=status)
+        "home_url": reverse("portal:home")}, status=status)
 
 
 @never_cache
@@ -91,14 +86,14 @@ def safety_plan(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, error.message)
                 status = error.status
             except BrugError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("Your safety plan is saved."))
                 return redirect("portal:safety_plan")
     return render(request, "counselling/portal/care/safety_plan.html", {
         "form": form, "plan": plan, "country": emergency_data().country(client.country),
-        "home_url": url_or_empty("portal:home")}, status=status)
+        "home_url": reverse("portal:home")}, status=status)
 
 
 @never_cache
@@ -130,7 +125,7 @@ def invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return render(request, "counselling/portal/care/invitation.html", {
         "proposal": proposal, "form": form,
         "open": proposal.status == InvitationStatus.AWAITING_CLIENT,
-        "home_url": url_or_empty("portal:home")}, status=status)
+        "home_url": reverse("portal:home")}, status=status)
 
 
 @never_cache
@@ -142,7 +137,7 @@ def engagement_end(request: HttpRequest, engagement_id: int) -> HttpResponse:
     engagement = services_work.engagement_end_by_client(client=client,
                                                         engagement_id=engagement_id)
     return render(request, "counselling/portal/care/ended.html", {
-        "engagement": engagement, "home_url": url_or_empty("portal:home")})
+        "engagement": engagement, "home_url": reverse("portal:home")})
 
 
 @never_cache
@@ -157,4 +152,4 @@ def emergency(request: HttpRequest) -> HttpResponse:
         form = CountryForm(initial={"country": country.code})
     return render(request, "counselling/portal/care/emergency.html", {
         "form": form, "country": country, "client_signed_in": client is not None,
-        "home_url": url_or_empty("portal:home")})
+        "home_url": reverse("portal:home")})

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, F, Max, Q, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
@@ -40,6 +39,7 @@ from .models import (
     SupervisionStatus,
     WellbeingCheckin,
 )
+from .zones import counsellor_zone
 
 RECENT_DAYS = 14             # the window of "sessions held" and "exposure" numbers
 SUPERVISION_GAP_DAYS = 42    # longer than six weeks without supervision is flagged
@@ -50,12 +50,7 @@ SESSIONS_SHOWN = 10
 
 def zone_of(user: User) -> ZoneInfo:
     """The zone a person enters and reads times in: their counsellor profile's, else the site's."""
-    profile = CounsellorProfile.objects.filter(user=user).only("time_zone").first()
-    name = profile.time_zone if profile is not None else settings.TIME_ZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
+    return counsellor_zone(CounsellorProfile.objects.filter(user=user).only("time_zone").first())
 
 
 # --- access getters ---------------------------------------------------------------------------

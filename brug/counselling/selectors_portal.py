@@ -5,10 +5,9 @@ dashboard. Everything here is the signed-in client's own data only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Prefetch
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -28,15 +27,6 @@ from .models import (
 from .notices import notice_text, notices_mark_read, notices_unread_for_client
 
 UPCOMING_MAX = 10
-
-
-def portal_url(name: str, **kwargs: Any) -> str:
-    """The URL of a portal page, or "" while that page does not exist (another part of the
-    portal may not be installed yet): the templates hide links that are empty."""
-    try:
-        return reverse(f"portal:{name}", kwargs=kwargs or None)
-    except NoReverseMatch:
-        return ""
 
 
 def pool_for_signup(slug: str | None) -> Pool | None:
@@ -84,11 +74,6 @@ def _local(url: str) -> str:
     return ""
 
 
-def _goals_url(engagement_id: int) -> str:
-    # The goals page may be per engagement or one list for the client: whichever exists.
-    return portal_url("goals", engagement_id=engagement_id) or portal_url("goals")
-
-
 def portal_dashboard(client: Client) -> Dashboard:
     """The client's start page: booked sessions to come, unread notices (then marked read),
     active counselling with the counsellors' shown names.
@@ -109,13 +94,13 @@ def portal_dashboard(client: Client) -> Dashboard:
     cards = [EngagementCard(
         engagement=e,
         counsellor_names=[m.counsellor.display_name for m in getattr(e, "active_members", [])],
-        conversation_url=portal_url("conversation", engagement_id=e.pk),
-        goals_url=_goals_url(e.pk)) for e in engagements]
+        conversation_url=reverse("portal:conversation", kwargs={"engagement_id": e.pk}),
+        goals_url=reverse("portal:goals", kwargs={"engagement_id": e.pk})) for e in engagements]
     unread = notices_unread_for_client(client)
     # Rendered now, in the reader's language, then marked read: shown once.
     lines = [NoticeLine(text=notice_text(n), notice=n, url=_local(n.url)) for n in unread]
     if unread:
         notices_mark_read(unread)
     return Dashboard(upcoming=upcoming, notices=lines, engagements=cards,
-                     counsellors_url=portal_url("counsellors"),
-                     safety_plan_url=portal_url("safety_plan"))
+                     counsellors_url=reverse("portal:counsellors"),
+                     safety_plan_url=reverse("portal:safety_plan"))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Min, Prefetch, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,15 +49,6 @@ NOTICES_SHOWN = 50
 NOTES_SHOWN = 50
 PAST_APPOINTMENTS_SHOWN = 20
 OPEN_INVITATION = (InvitationStatus.AWAITING_COLLEAGUE, InvitationStatus.AWAITING_CLIENT)
-
-
-def url_or_empty(name: str, **kwargs: Any) -> str:
-    """A link to another part's page, or "" while that page does not exist (parts of the
-    counselling feature are built and deployed together, but tested one by one)."""
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return ""
 
 
 def invitation_candidates(engagement: Engagement, *,
@@ -206,8 +197,8 @@ def engagement_page(engagement: Engagement) -> dict[str, Any]:
                          .select_related("author")),
         "invitations": list(engagement.invitations.select_related(
             "from_counsellor", "to_counsellor").order_by("-created_at", "-id")),
-        "conversation_url": url_or_empty("counselling:conversation",
-                                         engagement_id=engagement.pk),
+        "conversation_url": reverse("counselling:conversation",
+                                    kwargs={"engagement_id": engagement.pk}),
     }
 
 

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
@@ -66,9 +67,15 @@ _EMAIL_LIKE = re.compile(
 _PHONE_DIGITS = 7  # seven or more digits in a nickname look like a phone number
 
 
+def client_audit_details(client: Client, **details: Any) -> dict[str, Any]:
+    """The details of an audit entry for something the client did (no staff actor): who did
+    it and ``details``, ids and field names only. Shared by every counselling service."""
+    return {"by": "client", "client": client.pk, **details}
+
+
 def _audit(client: Client, action: str, **details: object) -> None:
     audit_record(actor=None, action=f"counselling.client.{action}", obj=client,
-                 details={"by": "client", "client": client.pk, **details})
+                 details=client_audit_details(client, **details))
 
 
 # --- checks --------------------------------------------------------------------------------

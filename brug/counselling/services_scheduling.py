@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -46,7 +46,9 @@ from .models import (
     Slot,
 )
 from .notices import notice_add
+from .services_clients import client_audit_details
 from .vocab import MEETING_FORMATS, Format, Side
+from .zones import counsellor_zone
 
 if TYPE_CHECKING:
     from brug.accounts.models import User
@@ -59,10 +61,6 @@ CANCEL_REASON_MAX = 500
 
 def _taken() -> Conflict:
     return Conflict(_("This time was just taken. Please pick another."), code="slot_taken")
-
-
-def _by_client(client: Client, **details: object) -> dict[str, object]:
-    return {"by": "client", "client": client.pk, **details}
 
 
 def _org_of(profile: CounsellorProfile) -> int | None:
@@ -107,7 +105,7 @@ def engagement_start(*, client: Client, counsellor_id: int) -> Engagement:
         EngagementMember.objects.create(engagement=engagement, counsellor=profile, lead=True)
         audit_record(actor=None, action="counselling.engagement_start", obj=engagement,
                      organisation_id=_org_of(profile),
-                     details=_by_client(client, counsellor=profile.pk))
+                     details=client_audit_details(client, counsellor=profile.pk))
         notice_add(kind=NoticeKind.CHOSEN, user=profile.user,
                    params={"name": client.nickname, "engagement": engagement.pk},
                    url=reverse("counselling:engagement",
@@ -116,14 +114,6 @@ def engagement_start(*, client: Client, counsellor_id: int) -> Engagement:
 
 
 # --- slots -------------------------------------------------------------------------------------
-
-def _zone(profile: CounsellorProfile) -> ZoneInfo:
-    try:
-        return ZoneInfo(profile.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(_("Your profile's time zone is not known. Correct it in your "
-                             "profile first."), field="time_zone") from None
-
 
 def _local_start(day: date, start: time, zone: ZoneInfo) -> datetime:
     """``day`` at ``start`` in ``zone``. Refuses a time that does not exist that day (the
@@ -170,7 +160,7 @@ def slot_add(*, actor: User, day: date, start: time, minutes: int, formats: Iter
     if not formats or any(f not in profile.formats or f not in Format.values for f in formats):
         raise InvalidInput(_("Pick at least one of the formats in your profile."),
                            field="formats")
-    zone = _zone(profile)
+    zone = counsellor_zone(profile, strict=True)
     problem = slot_day_problem(day, zone)
     if problem is not None:
         raise InvalidInput(problem, field="day")
@@ -323,7 +313,7 @@ def appointment_book(*, client: Client, engagement_id: int, slot_id: int,
         appointment = _create(engagement, slot, format, Side.CLIENT)
         audit_record(actor=None, action="counselling.appointment_book", obj=appointment,
                      organisation_id=_org_of(slot.counsellor),
-                     details=_by_client(client, slot=slot.pk, format=format))
+                     details=client_audit_details(client, slot=slot.pk, format=format))
         _tell_team(appointment, NoticeKind.BOOKED)
     return appointment
 
@@ -364,7 +354,7 @@ def _changed_by(client: Client | None, actor: User | None, appointment: Appointm
     if client is not None:
         audit_record(actor=None, action=action, obj=appointment,
                      organisation_id=_org_of(appointment.counsellor),
-                     details=_by_client(client, **details))
+                     details=client_audit_details(client, **details))
         _tell_team(appointment, kind)
     else:
         audit_record(actor=actor, action=action, obj=appointment, details=details)

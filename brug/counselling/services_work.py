@@ -52,6 +52,7 @@ from .models import (
 from .notices import notice_add
 from .selectors_work import invitation_candidates
 from .services_chat import chat_revoke
+from .services_clients import client_audit_details
 from .vocab import (
     MEETING_FORMATS,
     AgeBand,
@@ -104,10 +105,6 @@ def _choices(values: Iterable[str], allowed: Iterable[str], *, field: str,
 @cache
 def time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
-
-
-def _client_audit(client: Client, **details: Any) -> dict[str, Any]:
-    return {"by": "client", "client": client.pk, **details}
 
 
 def _team_engagement(actor: User, engagement_id: int, *,
@@ -223,7 +220,7 @@ def client_goal_add(*, client: Client, engagement_id: int, text: str) -> Counsel
             review_every_days=REVIEW_DAYS_DEFAULT,
             next_review_on=timezone.localdate() + timedelta(days=REVIEW_DAYS_DEFAULT))
         audit_record(actor=None, action="counselling.goal_add", obj=goal,
-                     details=_client_audit(client, engagement=engagement.pk))
+                     details=client_audit_details(client, engagement=engagement.pk))
     return goal
 
 
@@ -327,7 +324,7 @@ def client_safety_plan_save(*, client: Client, texts: dict[str, str],
     with transaction.atomic():
         plan, changed = _safety_plan_write(client, texts, version, None)
         audit_record(actor=None, action="counselling.safety_plan_save", obj=plan,
-                     details=_client_audit(client, fields=changed))
+                     details=client_audit_details(client, fields=changed))
     return plan
 
 
@@ -479,8 +476,8 @@ def invitation_client_answer(*, client: Client, invitation_id: int,
                            "name": inviter.display_name, "engagement": engagement.pk,
                            "answer": "client_accepted_you" if accept
                            else "client_declined_you"})
-        details = _client_audit(client, engagement=engagement.pk, accept=accept,
-                                kind=invitation.kind)
+        details = client_audit_details(client, engagement=engagement.pk, accept=accept,
+                                       kind=invitation.kind)
         if refused is not None:
             details["withdrawn"] = refused.code
         audit_record(actor=None, action="counselling.invitation_client_answer",
@@ -628,7 +625,7 @@ def engagement_end_by_client(*, client: Client, engagement_id: int) -> Engagemen
             notice_add(kind=NoticeKind.ENDED, user=member, url=_engagement_url(engagement),
                        params={"engagement": engagement.pk})
         audit_record(actor=None, action="counselling.engagement_end", obj=engagement,
-                     details=_client_audit(
+                     details=client_audit_details(
                          client, cancelled_appointments=[a.pk for a in coming],
                          withdrawn_invitations=withdrawn))
     return engagement

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -43,7 +41,9 @@ from .services_scheduling import (
     slot_add,
     slot_remove,
 )
+from .viewhelpers import form_error
 from .vocab import Format
+from .zones import counsellor_zone
 
 PAGE_SIZE = 50
 LIST_MAX = 100      # sessions per list on the sessions page
@@ -56,27 +56,12 @@ def _profile(actor: User) -> CounsellorProfile | None:
     return CounsellorProfile.objects.filter(user=actor).first()
 
 
-def _zone(profile: CounsellorProfile | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(profile.time_zone if profile else settings.TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
-
-
 def _render(request: HttpRequest, template: str, profile: CounsellorProfile | None,
             context: dict[str, Any], status: int = 200) -> HttpResponse:
-    zone = _zone(profile)
+    zone = counsellor_zone(profile)
     with timezone.override(zone):
         return render(request, template, {"nav": "schedule", "profile": profile,
                                           "zone": zone.key, **context}, status=status)
-
-
-def _url(name: str, **kwargs: Any) -> str:
-    """A page of another part of counselling, or "" while it is not there (links hide)."""
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return ""
 
 
 # --- free times ---------------------------------------------------------------------------------
@@ -89,7 +74,7 @@ def slots(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     profile = _profile(actor)
     form = SlotForm(request.POST or None, formats=profile.formats if profile else [],
-                    zone=_zone(profile))
+                    zone=counsellor_zone(profile))
     status = 200
     if request.method == "POST":
         if profile is None:
@@ -102,8 +87,7 @@ def slots(request: HttpRequest) -> HttpResponse:
                                 minutes=data["minutes"], formats=data["formats"],
                                 repeat_weeks=data["repeat_weeks"] or 0)
             except BrugError as error:
-                name = error.details.get("field")
-                form.add_error(name if name in form.fields else None, error.message)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, ngettext("%(n)d free time added.",
@@ -121,7 +105,7 @@ def slots(request: HttpRequest) -> HttpResponse:
         "rows": [(s, ", ".join(str(names.get(f, f)) for f in s.formats))
                  for s in page.object_list],
         "meeting_service": matching.meeting_service_on(),
-        "profile_url": _url("counselling:profile")}, status=status)
+        "profile_url": reverse("counselling:profile")}, status=status)
 
 
 @never_cache
@@ -166,10 +150,10 @@ def appointments(request: HttpRequest) -> HttpResponse:
     audit_record(actor=actor, action="counselling.appointments.view",
                  details={"upcoming": len(upcoming), "recent": len(recent)})
     return _render(request, "counselling/schedule/appointments.html", profile, {
-        "upcoming": [(a, _url("counselling:engagement", engagement_id=a.engagement_id))
-                     for a in upcoming],
-        "recent": [(a, _url("counselling:engagement", engagement_id=a.engagement_id))
-                   for a in recent],
+        "upcoming": [(a, reverse("counselling:engagement",
+                                 kwargs={"engagement_id": a.engagement_id})) for a in upcoming],
+        "recent": [(a, reverse("counselling:engagement",
+                               kwargs={"engagement_id": a.engagement_id})) for a in recent],
         "has_feed": bool(profile and profile.ical_token_hash)})
 
 
@@ -197,7 +181,7 @@ def appointment_reschedule_view(request: HttpRequest, appointment_id: int) -> Ht
     item = access_appointment(actor=actor, appointment_id=appointment_id)
     profile = _profile(actor)
     free = matching.free_slots_to_move(item, SLOTS_SHOWN)
-    with timezone.override(_zone(profile)):
+    with timezone.override(counsellor_zone(profile)):
         labels = [(s.pk, f"{timezone.localtime(s.starts_at):%Y-%m-%d %H:%M}–"
                          f"{timezone.localtime(s.ends_at):%H:%M}") for s in free]
     form = RescheduleForm(request.POST or None, slots=labels)

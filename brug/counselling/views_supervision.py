@@ -40,12 +40,7 @@ from .selectors_care import (
     supervision_overview,
     zone_of,
 )
-
-
-def _form_error(form: forms.Form, error: BrugError) -> None:
-    """A service error next to its field when it names one of the form's, else on top."""
-    name = error.details.get("field")
-    form.add_error(name if name in form.fields else None, error.message)
+from .viewhelpers import form_error
 
 
 def _first_error(form: forms.Form) -> str:
@@ -89,7 +84,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
         except (NotAllowed, NotFound):
             raise
         except BrugError as error:
-            _form_error(form, error)
+            form_error(form, error)
             return _care(request, actor, checkin=form, status=error.status)
         if data["wants_to_talk"]:
             messages.success(request, _("Thank you for checking in. Your supervisor can see "
@@ -114,7 +109,7 @@ def exposure_add(request: HttpRequest) -> HttpResponse:
         except (NotAllowed, NotFound):
             raise
         except BrugError as error:
-            _form_error(form, error)
+            form_error(form, error)
             return _care(request, actor, exposure=form, status=error.status)
         messages.success(request, _("Logged. Take the time you need before the next thing."))
         return redirect("counselling:care")
@@ -222,7 +217,7 @@ def supervision_plan(request: HttpRequest) -> HttpResponse:
         except (NotAllowed, NotFound):
             raise
         except BrugError as error:
-            _form_error(form, error)
+            form_error(form, error)
             status = error.status
         else:
             messages.success(request, _("Supervision planned. The counsellor sees it in "
@@ -255,7 +250,7 @@ def supervision(request: HttpRequest, session_id: int) -> HttpResponse:
             except (NotAllowed, NotFound):
                 raise
             except BrugError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("Supervision session saved."))

@@ -48,22 +48,16 @@ from .forms_work import (
 )
 from .models import CounsellingGoal, CounsellorProfile, Engagement
 from .notices import notices_mark_read
-from .selectors_work import url_or_empty
 from .services_work import SAFETY_FIELDS, URGENT_TOPICS, safety_plan_version
+from .viewhelpers import form_error
 
 NAV = "counselling"
 
 
-def _form_error(form: forms.Form, error: BrugError) -> None:
-    """A service error next to its field when it names one of the form's, else on top."""
-    name = error.details.get("field")
-    form.add_error(name if name in form.fields else None, error.message)
-
-
 def _links() -> dict[str, str]:
-    return {"slots": url_or_empty("counselling:slots"),
-            "appointments": url_or_empty("counselling:appointments"),
-            "care": url_or_empty("counselling:care"),
+    return {"slots": reverse("counselling:slots"),
+            "appointments": reverse("counselling:appointments"),
+            "care": reverse("counselling:care"),
             "emergency": reverse("counselling:emergency"),
             "profile": reverse("counselling:profile")}
 
@@ -98,7 +92,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             except NotAllowed:
                 raise
             except BrugError as error:
-                _form_error(form, error)
+                form_error(form, error)
                 status = error.status
             else:
                 messages.success(request, _("Your profile is saved."))
@@ -199,7 +193,7 @@ def _engagement_post(request: HttpRequest, engagement_id: int, key: str, form: f
         except (NotAllowed, NotFound):
             raise
         except BrugError as error:
-            _form_error(form, error)
+            form_error(form, error)
             status = error.status
         else:
             messages.success(request, done)
@@ -295,7 +289,7 @@ def concern_add(request: HttpRequest, engagement_id: int) -> HttpResponse:
         except (NotAllowed, NotFound):
             raise
         except BrugError as error:
-            _form_error(form, error)
+            form_error(form, error)
             status = error.status
         else:
             if concern.topic in URGENT_TOPICS:
@@ -391,4 +385,4 @@ def emergency(request: HttpRequest) -> HttpResponse:
     country = data.country(form.code(DEFAULT_COUNTRY))
     return render(request, "counselling/work/emergency.html", {
         "nav": NAV, "form": form, "country": country, "links": _links(),
-        "supervision_url": url_or_empty("counselling:care")})
+        "supervision_url": reverse("counselling:care")})

@@ -31,13 +31,13 @@ from brug.counselling.models import (
     Notice,
     Pool,
 )
-from brug.counselling.selectors_portal import portal_url
 from brug.counselling.services_clients import (
     SIGNIN_FAILURES,
     client_authenticate,
     client_passphrase_change,
     client_preferences_set,
 )
+from brug.counselling.viewhelpers import portal_url
 from brug.errors import InvalidInput
 
 from .factories import (
