@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.test.utils import modify_settings
+from django.test.utils import modify_settings, override_settings
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 10.0
@@ -192,7 +192,11 @@ def asgi_live_server(_asgi_daphne: _DaphneThread,
     for alias in max_ages:
         connections.settings[alias]["CONN_MAX_AGE"] = 0
     try:
-        with modify_settings(ALLOWED_HOSTS={"append": HOST}):
+        # A fresh in-memory channel layer per test: the process-wide one may have been used
+        # by earlier tests from other event loops (their async_to_sync calls), and its queues
+        # must belong to the server's loop.
+        with modify_settings(ALLOWED_HOSTS={"append": HOST}), override_settings(
+                CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}):
             yield AsgiLiveServer(HOST, _asgi_daphne.port)
     finally:
         for alias, max_age in max_ages.items():
