@@ -151,6 +151,7 @@
     try { data = JSON.parse(event.data); } catch (e) { return; }
     if (!data || typeof data !== "object") { return; }
     if (data.type === "history") {
+      setStatus(label("open"));
       (data.messages || []).forEach(addMessage);
       flushPending();
     } else if (data.type === "message") {
@@ -184,7 +185,8 @@
     socket.addEventListener("open", function () {
       everOpen = true;
       delay = 1000;
-      setStatus(label("open"));
+      // "Connected" waits for the history: the server checks the conversation after the
+      // handshake and may still close the socket.
     });
     socket.addEventListener("message", onFrame);
     socket.addEventListener("close", function (event) {
