@@ -231,15 +231,20 @@ def chat_post_and_announce(*, engagement_id: int, text: Any, ref: Any,
     return message, created
 
 
-def chat_broadcast(engagement_id: int, payload: dict[str, Any]) -> None:
-    """Sends one stored message to every socket on the conversation (from sync code)."""
+def _group_send(engagement_ids: list[int], event: dict[str, Any]) -> None:
+    """Sends ``event`` to every socket on these conversations, from sync code."""
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(chat_group(engagement_id),
-                                        {"type": "chat.message", "message": payload})
+        for engagement_id in engagement_ids:
+            async_to_sync(layer.group_send)(chat_group(engagement_id), event)
+
+
+def chat_broadcast(engagement_id: int, payload: dict[str, Any]) -> None:
+    """Sends one stored message to every socket on the conversation (from sync code)."""
+    _group_send([engagement_id], {"type": "chat.message", "message": payload})
 
 
 def chat_revoke(engagement_id: int, *, user_id: int | None = None) -> None:
@@ -249,36 +254,17 @@ def chat_revoke(engagement_id: int, *, user_id: int | None = None) -> None:
     For the services that end engagements or change teams; sockets also re-check membership
     on every post and every ``RECHECK_SECONDS`` while receiving (``consumers``).
     """
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(chat_group(engagement_id),
-                                            {"type": "chat.revoke", "user": user_id})
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: _group_send([engagement_id],
+                                              {"type": "chat.revoke", "user": user_id}))
 
 
 def chat_recheck_client(client_id: int) -> None:
     """Makes every open socket on the client's conversations check its session at once (after
     the current transaction commits): for sign-out, quick exit and a passphrase change, so a
     socket of an ended session stops at once instead of at its next re-check."""
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
     engagement_ids = list(Engagement.objects.filter(client_id=client_id)
                           .values_list("pk", flat=True))
-
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            for engagement_id in engagement_ids:
-                async_to_sync(layer.group_send)(chat_group(engagement_id),
-                                                {"type": "chat.recheck"})
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: _group_send(engagement_ids, {"type": "chat.recheck"}))
 
 
 # --- reading -----------------------------------------------------------------------------
